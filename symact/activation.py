@@ -1,0 +1,171 @@
+"""A definition bound to parameter values: expressions, LaTeX, kernels, properties."""
+from __future__ import annotations
+
+from functools import cache, cached_property, lru_cache
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from . import registry
+from .definition import Definition
+from .derivation import derivative
+from .functions import x
+from .kernels import Kernel, to_float_array
+
+
+class Activation:
+    """One activation with its parameters bound (defaults unless given).
+
+    ``act(x)`` and ``act.grad(x)`` are NumPy kernels generated from ``act.expr`` and
+    ``act.derivative``; everything is derived lazily from the definition, once.
+    """
+
+    def __init__(self, definition: Definition, values: dict[str, sp.Expr]):
+        self.definition = definition
+        self._values = values
+
+    # ---- identity --------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return self.definition.aliases
+
+    @property
+    def params(self) -> dict[str, float]:
+        """Parameter name -> bound value (as a Python float)."""
+        return {n: float(v) for n, v in self._values.items()}
+
+    def __repr__(self) -> str:
+        ps = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"symact.get({self.name!r}{', ' if ps else ''}{ps})"
+
+    # ---- symbolic ----------------------------------------------------------------------
+    @cached_property
+    def _subs(self) -> dict[sp.Symbol, sp.Expr]:
+        d = self.definition
+        subs = {d.param_symbols[n]: v for n, v in self._values.items()}
+        for s, (lo, hi) in d.sampled.items():  # inference uses the mean of U(lo, hi)
+            subs[sp.Symbol(s, real=True)] = (self._values[lo] + self._values[hi]) / 2
+        return subs
+
+    @cached_property
+    def expr(self) -> sp.Expr:
+        """f(x) with the parameters bound."""
+        return self.definition.expr.xreplace(self._subs)
+
+    @cached_property
+    def derivative(self) -> sp.Expr:
+        """f'(x), taking at a kink the value PyTorch's autograd takes there."""
+        return derivative(self.expr)
+
+    @cached_property
+    def param_derivatives(self) -> dict[str, sp.Expr]:
+        """∂f/∂p for each parameter p (PReLU's learnable weight, ...), at the bound values."""
+        d = self.definition
+        return {p.name: derivative(d.expr, p.symbol).xreplace(self._subs) for p in d.params if p.used}
+
+    @cached_property
+    def latex(self) -> str:
+        return sp.latex(self.definition.expr if not self.definition.sampled else self.expr)
+
+    @cached_property
+    def derivative_latex(self) -> str:
+        return sp.latex(self.derivative)
+
+    # ---- kernels -----------------------------------------------------------------------
+    @cached_property
+    def kernel(self) -> Kernel:
+        return Kernel(self.expr, name=self.name)
+
+    @cached_property
+    def grad_kernel(self) -> Kernel:
+        return Kernel(self.derivative, name=f"{self.name}'")
+
+    def __call__(self, x_: Any, *, out: np.ndarray | None = None, axis: int | None = None):
+        """f(x) elementwise (float32 -> float32, float64 -> float64, ints -> float64)."""
+        return self.kernel(x_, out=out)
+
+    def grad(self, x_: Any, *, out: np.ndarray | None = None):
+        """f'(x) elementwise."""
+        return self.grad_kernel(x_, out=out)
+
+    def vjp(self, x_: Any, g: Any, axis: int | None = None):
+        """Vector-Jacobian product g * f'(x) (the Jacobian of an elementwise f is diagonal)."""
+        gr = self.grad(x_)
+        g_arr, _ = to_float_array(g, f"{self.name}.vjp cotangent")
+        return (gr * g_arr).astype(np.result_type(gr), copy=False)
+
+    def param_grad(self, name: str, x_: Any):
+        """∂f/∂param at x, elementwise (e.g. ``prelu.param_grad('weight', x)``)."""
+        if name not in self.param_derivatives:
+            raise KeyError(f"{self.name} has no parameter {name!r} with a derivative "
+                           f"(has: {', '.join(self.param_derivatives) or 'none'})")
+        return self._param_kernel(name)(x_)
+
+    @cache  # noqa: B019 - activations are cached and live for the process
+    def _param_kernel(self, name: str) -> Kernel:
+        return Kernel(self.param_derivatives[name], name=f"d{self.name}/d{name}")
+
+    def sample(self, x_: Any, rng: np.random.Generator):
+        """Training-mode forward of a randomised activation (rrelu): draws each sampled symbol per element."""
+        d = self.definition
+        if not d.sampled:
+            raise TypeError(f"{self.name} has no random parameters; call it directly")
+        work, out_type = to_float_array(x_, self.name)
+        draws = {s: rng.uniform(float(self._values[lo]), float(self._values[hi]), size=work.shape)
+                 for s, (lo, hi) in d.sampled.items()}
+        syms = [sp.Symbol(s, real=True) for s in draws]
+        fixed = {k: v for k, v in self._subs.items() if k not in syms}
+        expr = d.expr.xreplace(fixed)
+        fn = _sampled_kernel(expr, tuple(syms))
+        with np.errstate(all="ignore"):
+            res = np.asarray(fn(work, *draws.values()), dtype=np.float64)
+        return res.astype(out_type)
+
+    # ---- derived analyses --------------------------------------------------------------
+    @cached_property
+    def properties(self):
+        from .properties import compute_properties
+
+        return compute_properties(self)
+
+
+@lru_cache(maxsize=64)
+def _sampled_kernel(expr: sp.Expr, syms: tuple[sp.Symbol, ...]):
+    from .printing import new_printer
+
+    return sp.lambdify((x, *syms), expr, modules=["scipy", "numpy"], printer=new_printer())
+
+
+def _key(params: dict[str, Any]) -> tuple:
+    return tuple(sorted((k, repr(v)) for k, v in params.items()))
+
+
+@lru_cache(maxsize=512)
+def _get(name: str, key: tuple) -> Activation:
+    defn = registry.definition(name)
+    values = defn.bind(**{k: _unrepr(v) for k, v in key})
+    return Activation(defn, values)
+
+
+def _unrepr(text: str):
+    import ast
+
+    return ast.literal_eval(text)
+
+
+def get(name: str, **params: Any) -> Activation:
+    """The activation ``name`` (canonical or alias) with ``params`` bound (PyTorch's names)."""
+    for k, v in params.items():
+        if isinstance(v, np.generic):
+            params[k] = v.item()
+        elif not isinstance(params[k], int | float | str):
+            raise TypeError(f"parameter {k!r} must be a number, got {type(v).__name__}")
+    return _get(name, _key(params))
+
+
+get.cache_clear = _get.cache_clear  # type: ignore[attr-defined]

@@ -1,0 +1,82 @@
+"""The registry: canonical names and aliases -> definitions; duplicates refused loudly."""
+from __future__ import annotations
+
+import fnmatch
+
+from .definition import Definition
+from .errors import DefinitionError, UnknownActivationError
+
+_DEFS: dict[str, Definition] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register(defn: Definition, *, replace: bool = False) -> Definition:
+    """Add ``defn``; refuses to shadow an existing name or alias unless ``replace``."""
+    taken = [n for n in (defn.name, *defn.aliases) if n in _DEFS or n in _ALIASES]
+    if taken and not replace:
+        raise DefinitionError(
+            f"cannot register {defn.name!r}: {', '.join(map(repr, taken))} already registered "
+            "(pass replace=True to shadow it)"
+        )
+    for n in taken:
+        _forget(n)
+    _DEFS[defn.name] = defn
+    for a in defn.aliases:
+        _ALIASES[a] = defn.name
+    _clear_caches()
+    return defn
+
+
+def _forget(name: str) -> None:
+    canon = _ALIASES.pop(name, name)
+    old = _DEFS.pop(canon, None)
+    if old is not None:
+        for a in old.aliases:
+            _ALIASES.pop(a, None)
+
+
+def _clear_caches() -> None:
+    from . import activation
+
+    activation.get.cache_clear()
+
+
+def definition(name: str) -> Definition:
+    """The definition registered under ``name`` (canonical or alias)."""
+    _ensure_loaded()
+    key = name.strip().lower().replace("-", "_") if isinstance(name, str) else name
+    canon = _ALIASES.get(key, key)
+    try:
+        return _DEFS[canon]
+    except (KeyError, TypeError):
+        raise UnknownActivationError(str(name), sorted([*_DEFS, *_ALIASES])) from None
+
+
+def names(filter: str | None = None) -> list[str]:  # noqa: A002 - timm's name for it
+    """Canonical names, sorted; ``filter`` is a glob (``"gelu*"``) over names and aliases."""
+    _ensure_loaded()
+    if filter is None:
+        return sorted(_DEFS)
+    return sorted(
+        n for n, d in _DEFS.items() if any(fnmatch.fnmatch(a, filter) for a in (n, *d.aliases))
+    )
+
+
+def definitions() -> list[Definition]:
+    _ensure_loaded()
+    return [_DEFS[n] for n in sorted(_DEFS)]
+
+
+_loaded = False
+
+
+def _ensure_loaded() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from . import (
+            catalogue,  # noqa: F401 - registers the built-ins
+            plugins,
+        )
+
+        plugins.load_entry_points()

@@ -1,0 +1,188 @@
+"""Stable forms: rewrite rules applied to a definition before it is printed as a kernel.
+
+Each rule is an identity (checked in the tests, symbolically and by 60-digit sampling);
+applying them never changes the function, only how floating point evaluates it.
+Sources of the rules: ``sympy.codegen.rewriting`` (expm1, log1p) and the measured
+pitfalls in NUMERICS.md (1 + erf cancels, 1 - tanh^2 loses its tails, ...).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import mpmath
+import sympy as sp
+from sympy.codegen.cfunctions import expm1
+from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
+
+from .functions import Phi, sigmoid, softplus, x
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    apply: Callable[[sp.Expr], sp.Expr]
+    #: the identity the rule uses, as (before, after) in a dummy u — checked in tests
+    identity: tuple[sp.Expr, sp.Expr]
+    why: str
+
+
+_u = sp.Dummy("u", real=True)
+
+
+def _pairs(add: sp.Add, fn, power: int = 1):
+    """Yield (term, coefficient c, argument u) for terms c*fn(u)**power of an Add with numeric c."""
+    for t in add.args:
+        c, rest = t.as_coeff_Mul()
+        base, e = rest.as_base_exp()
+        if isinstance(base, fn) and e == power:
+            yield t, c, base.args[0]
+
+
+def _complement(fn, plus: Callable, minus: Callable, power: int = 1):
+    """Rule for k + c*fn(u)**power with k = +/- c, using identities 1 + f = plus(u), 1 - f = minus(u)."""
+
+    def rule(expr: sp.Expr) -> sp.Expr:
+        def query(e):
+            return isinstance(e, sp.Add) and e.has(fn)
+
+        def value(e: sp.Add):
+            const = sum((t for t in e.args if t.is_number), sp.S.Zero)
+            if const == 0:
+                return e
+            for t, c, u in _pairs(e, fn, power):
+                if sp.simplify(const - c) == 0:
+                    return e - t - const + const * plus(u)
+                if sp.simplify(const + c) == 0:
+                    return e - t - const + const * minus(u)
+            return e
+
+        return expr.replace(query, value)
+
+    return rule
+
+
+def _log_sigmoid(expr):
+    return expr.replace(lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sigmoid),
+                        lambda e: -softplus(-e.args[0].args[0]))
+
+
+def _softplus_from_log(expr):
+    # log(1 + exp(u)) -> softplus(u);  1/(1 + exp(-u)) -> sigmoid(u)
+    w = sp.Wild("w")
+    expr = expr.replace(sp.log(1 + sp.exp(w)), softplus(w))
+    return expr.replace(1 / (1 + sp.exp(w)), sigmoid(-w))
+
+
+def _sech(expr):
+    return expr.replace(lambda e: isinstance(e, sp.sech), lambda e: 1 / sp.cosh(e.args[0]))
+
+
+def _expm1_log1p(expr):
+    return optimize(expr, [expm1_opt, log1p_opt])
+
+
+def _exact_linear(expr):
+    """c1*x + c0 -> (x + c0/c1)*c1 with rational c1 = 1/q: one exact addition, one rounding division."""
+
+    def query(e):
+        if not isinstance(e, sp.Add) or not e.is_polynomial(x):
+            return False
+        p = sp.Poly(e, x)
+        return p.degree() == 1 and all(c.is_Rational for c in p.all_coeffs())
+
+    def value(e):
+        c1, c0 = sp.Poly(e, x).all_coeffs()
+        if c1.p != 1 or c0 == 0:
+            return e
+        return sp.Mul(c1, sp.Add(x, c0 / c1), evaluate=False)
+
+    return expr.replace(query, value)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("softplus_from_log", _softplus_from_log, (sp.log(1 + sp.exp(_u)), softplus(_u)),
+         "log(1+e^u) overflows for u > 709 and is 0 for u < -37"),
+    Rule("log_sigmoid", _log_sigmoid, (sp.log(sigmoid(_u)), -softplus(-_u)),
+         "log(sigma(u)) is -inf once sigma underflows (u < -745)"),
+    Rule("normal_cdf", _complement(sp.erf, lambda u: 2 * Phi(sp.sqrt(2) * u), lambda u: 2 * Phi(-sp.sqrt(2) * u)),
+         (1 + sp.erf(_u), 2 * Phi(sp.sqrt(2) * _u)),
+         "1 + erf(u) cancels for u < -1: 100% error below x = -7.8 in gelu; ndtr uses erfc in the tail"),
+    Rule("tanh_sigmoid", _complement(sp.tanh, lambda u: 2 * sigmoid(2 * u), lambda u: 2 * sigmoid(-2 * u)),
+         (1 + sp.tanh(_u), 2 * sigmoid(2 * _u)), "1 + tanh(u) cancels for u < -1"),
+    Rule("sech2", _complement(sp.tanh, lambda u: sp.oo, lambda u: 1 / sp.cosh(u) ** 2, power=2),
+         (1 - sp.tanh(_u) ** 2, 1 / sp.cosh(_u) ** 2), "1 - tanh(u)^2 is 0 in the tails where the truth is 4e^{-2|u|}"),
+    Rule("sigmoid_complement", _complement(sigmoid, lambda u: sp.oo, lambda u: sigmoid(-u)),
+         (1 - sigmoid(_u), sigmoid(-_u)), "1 - sigma(u) cancels for u > 1"),
+    Rule("sech", _sech, (sp.sech(_u), 1 / sp.cosh(_u)), "NumPy has no sech"),
+    Rule("expm1_log1p", _expm1_log1p, (sp.exp(_u) - 1, expm1(_u)),
+         "exp(u) - 1 cancels near 0 (5e9 ULP); log(1 + u) likewise"),
+)
+# sech2's and sigmoid_complement's "plus" branches (1 + tanh^2, 1 + sigma) need no rewrite; guard them:
+RULES = tuple(RULES)
+
+
+def stabilise(expr: sp.Expr) -> sp.Expr:
+    """The definition rewritten into its stable forms (rules in order, then cancellation series)."""
+    for rule in RULES:
+        new = rule.apply(expr)
+        if new.has(sp.oo):  # a "plus" branch with no stable identity: keep the original
+            new = expr
+        expr = new
+    expr = series_near_cancellation(expr)
+    return _exact_linear(expr)
+
+
+# ---- cancellation near a point: x - tanh(x) -> x^3/3 - ... for small |x| --------------------
+
+
+def _leading_order(e: sp.Expr, var: sp.Symbol) -> int | None:
+    try:
+        lead = sp.series(e, var, 0, 12).removeO()
+    except Exception:  # noqa: BLE001 - SymPy raises many kinds on non-analytic input
+        return None
+    if lead == 0:
+        return None
+    return min(sp.Poly(lead, var).monoms())[0] if lead.is_polynomial(var) else None
+
+
+def series_near_cancellation(expr: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
+    """Replace a sum whose terms cancel at 0 by its Taylor polynomial near 0.
+
+    A sum A = t1 + t2 + ... with A(0) = 0 whose leading order exceeds that of its terms
+    loses |t|/|A| in relative accuracy near 0.  Below the radius where that loss exceeds
+    8 (3 bits), A is evaluated from its series, with enough terms for double precision.
+    """
+
+    def query(e):
+        return (isinstance(e, sp.Add) and e.free_symbols == {var} and e.has(sp.Function)
+                and not e.has(sp.Piecewise) and e.subs(var, 0) == 0)
+
+    def value(e: sp.Add):
+        k = _leading_order(e, var)
+        m = min((o for o in (_leading_order(t, var) for t in e.args) if o is not None), default=None)
+        if k is None or m is None or k <= m:
+            return e
+        f = sp.lambdify(var, e, "mpmath")
+        terms = [sp.lambdify(var, t, "mpmath") for t in e.args]
+        with mpmath.workdps(50):
+            def loss(r):
+                return max(abs(t(r)) for t in terms) / abs(f(r))
+            r = mpmath.mpf(1)
+            while loss(r) > 8 and r < 1e3:
+                r *= 1.25
+            while loss(r / 1.25) <= 8:
+                r /= 1.25
+            full = sp.series(e, var, 0, 60).removeO()
+            terms_by_order = sorted(sp.Add.make_args(full), key=lambda t: sp.degree(t, var))
+            poly = sp.S.Zero
+            for t in terms_by_order:
+                poly += t
+                p = sp.lambdify(var, poly, "mpmath")
+                if all(abs(p(s * r) - f(s * r)) < mpmath.mpf(2) ** -56 * abs(f(s * r)) for s in (1, -1)):
+                    break
+            else:
+                return e
+        return sp.Piecewise((sp.horner(poly), sp.Abs(var) < sp.Float(float(r))), (e, True))
+
+    return expr.replace(query, value)

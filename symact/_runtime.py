@@ -1,14 +1,88 @@
-"""NumPy implementations that generated kernels call (the printers of ``functions`` name them)."""
+"""NumPy implementations that generated kernels call (the printers of ``functions`` name them).
+
+Names carry a ``symact_`` prefix: lambdify skips an import whose name its modules
+(NumPy, SciPy) already define, so ``ndtr`` would silently be SciPy's.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 
-def softplus(u):
+def symact_softplus(u):
     """log(1 + e^u) as max(u, 0) + log1p(exp(-|u|)): no overflow, no cancellation."""
     return np.maximum(u, 0) + np.log1p(np.exp(-np.abs(u)))
 
 
-def cube(u):
+def symact_cube(u):
     """u*u*u: np.power is a scalar loop, ~40x slower."""
     return u * u * u
+
+
+def symact_sigmoid(u):
+    """1/(1 + e^-u) from e = exp(-|u|): no overflow, and the left tail keeps going into the
+    subnormals (scipy.special.expit returns 0 below u = -709 where the truth is e^u)."""
+    e = np.exp(-np.abs(u))
+    r = 1 / (1 + e)
+    return np.where(u >= 0, r, e * r)
+
+
+def _two_square(u):
+    """(hi, lo) with hi + lo == u*u exactly (Dekker's product; NumPy has no fma)."""
+    c = 134217729.0 * u  # 2^27 + 1
+    uh = c - (c - u)
+    ul = u - uh
+    hi = u * u
+    lo = ((uh * uh - hi) + 2 * uh * ul) + ul * ul
+    return hi, lo
+
+
+def symact_ndtr(u):
+    """Standard normal CDF Phi(u).  scipy.special.ndtr underflows to 0 below u = -37.5 where
+    the truth is still ~1e-310; there Phi(u) = erfcx(-u/sqrt2)/2 * exp(-u^2/2) with u^2 taken
+    exactly (double-double), so the only rounding left is that of the final subnormal."""
+    from scipy.special import erfcx, ndtr as _ndtr
+
+    out = _ndtr(u)
+    tail = (u < -1) & (u > -40)  # below -40 the truth (< 1e-350) underflows, as ndtr says
+    if np.any(tail):
+        t = u[tail] if np.ndim(u) else u
+        hi, lo = _two_square(t)
+        val = 0.5 * erfcx(-t * 0.7071067811865476) * np.exp(-0.5 * lo) * np.exp(-0.5 * hi)
+        if np.ndim(u):
+            out[tail] = val
+        else:
+            out = val
+    return out
+
+
+def symact_sin_mul(c, u, cos=False):
+    """sin(c*u) (or cos) that stays finite when c*u overflows.
+
+    There the condition number exceeds 1e300, so any value in [-1, 1] is as good as the
+    truth allows, but NaN is not: halve the argument until it is finite and double back
+    with sin 2a = 2 sin a cos a, cos 2a = cos^2 a - sin^2 a (exact identities).
+    """
+    v = c * u
+    out = np.cos(v) if cos else np.sin(v)
+    bad = np.isinf(v) & np.isfinite(u)
+    if np.any(bad):
+        k = 0
+        w = c * (u[bad] if np.ndim(u) else u)
+        while not np.all(np.isfinite(w)):
+            k += 1
+            w = c * ((u[bad] if np.ndim(u) else u) / 2.0**k)
+        sn, cs = np.sin(w), np.cos(w)
+        for _ in range(k):
+            sn, cs = 2 * sn * cs, cs * cs - sn * sn
+        val = cs if cos else sn
+        if np.ndim(u):
+            out[bad] = val
+        else:
+            out = val
+    return out
+
+
+def symact_mul_sq(a, r):
+    """a * r**2 as (a*r)*r: when r**2 would underflow into the subnormals before a large a
+    scales it back up (gelu_tanh' at x < -20), one step keeps it normal."""
+    return (a * r) * r

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy import Abs, Interval, Piecewise, erf, exp, log, oo, pi, sin, sqrt, tanh
 
-from .definition import Definition, Param, Reference, x
+from .definition import Definition, Param, Reference, num, x
 from .functions import sigmoid, softplus
 from .registry import register
 
@@ -211,14 +211,14 @@ act("gelu", x / 2 * (1 + erf(x / sqrt(2))), family="smooth-relu",
     used_in="Transformers: BERT, GPT-2/3, ViT", references=(HENDRYCKS,),
     frameworks={"pytorch": F("gelu"), "jax": "jax.nn.gelu(approximate=False)", "keras": "keras.activations.gelu"},
     torch=lambda t, v, p: t.nn.functional.gelu(v))
-act("gelu_tanh", x / 2 * (1 + tanh(sqrt(2 / pi) * (x + sp.Float("0.044715", 25) * x**3))), family="smooth-relu",
+act("gelu_tanh", x / 2 * (1 + tanh(sqrt(2 / pi) * (x + num("0.044715") * x**3))), family="smooth-relu",
     aliases=("gelu_approximate", "gelu_new"),
     summary="The tanh approximation of GELU (constant 0.044715), cheaper before fast erf kernels.",
     used_in="GPT-2, BERT (original TF code), JAX's default gelu", references=(HENDRYCKS,),
     frameworks={"pytorch": F("gelu") + "(approximate='tanh')", "jax": "jax.nn.gelu",
                 "keras": "keras.activations.gelu(approximate=True)"},
     torch=lambda t, v, p: t.nn.functional.gelu(v, approximate="tanh"))
-act("gelu_sigmoid", x * sigmoid(sp.Float("1.702", 25) * x), family="smooth-relu", aliases=("quick_gelu",),
+act("gelu_sigmoid", x * sigmoid(num("1.702") * x), family="smooth-relu", aliases=("quick_gelu",),
     summary="The sigmoid approximation x·σ(1.702x) of GELU.",
     used_in="CLIP (QuickGELU)", references=(HENDRYCKS,))
 act("silu", x * sigmoid(x), family="smooth-relu", aliases=("swish",),

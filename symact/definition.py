@@ -19,16 +19,17 @@ __all__ = ["Param", "Reference", "Definition", "num", "x"]
 
 
 def num(text: str | float | int) -> sp.Expr:
-    """An exact-enough SymPy number from its decimal text: ``num("0.044715")``.
+    """A SymPy number from its text: ``num("0.01")``, ``num("1/8")``, ``num("1.6732632423543772848...")``.
 
-    Strings keep every digit they carry (plus guard digits) and print as written;
-    ints and ratios stay Rational; Python floats keep their exact binary value.
+    Up to 17 significant digits the value is the binary double (what PyTorch computes with,
+    so ``x > threshold`` compares the same way and ``x*0.01`` is exactly representable);
+    longer strings keep every digit (SELU's constants); ratios and integers stay Rational.
     """
     if isinstance(text, str):
         if "/" in text or ("." not in text and "e" not in text.lower()):
             return sp.Rational(text)
-        digits = sum(c.isdigit() for c in text.split("e")[0].split("E")[0])
-        return sp.Float(text, max(digits, 15) + 5)
+        digits = sum(c.isdigit() for c in text.split("e")[0].split("E")[0].lstrip("-0."))
+        return sp.Float(float(text)) if digits <= 17 else sp.Float(text, digits + 5)
     if isinstance(text, int):
         return sp.Integer(text)
     return sp.Float(text)

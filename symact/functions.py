@@ -62,7 +62,7 @@ class sigmoid(sp.Function):  # noqa: N801 - SymPy convention: functions are lowe
         return rf"{tex}^{{{exp}}}" if exp else tex
 
     def _numpycode(self, printer):
-        return f"{printer._module_format('scipy.special.expit')}({printer._print(self.args[0])})"
+        return f"{printer._module_format('symact._runtime.symact_sigmoid')}({printer._print(self.args[0])})"
 
     def _mpmathcode(self, printer):
         return printer._print(self.rewrite(sp.exp))
@@ -108,7 +108,7 @@ class softplus(sp.Function):  # noqa: N801
 
     def _numpycode(self, printer):
         # max(u,0) + log1p(exp(-|u|)): exact to a few ULP for every u, ~4x faster than logaddexp(0, u)
-        return f"{printer._module_format('symact._runtime.softplus')}({printer._print(self.args[0])})"
+        return f"{printer._module_format('symact._runtime.symact_softplus')}({printer._print(self.args[0])})"
 
     def _mpmathcode(self, printer):
         return printer._print(self.rewrite(sp.exp))
@@ -118,7 +118,7 @@ class Phi(sp.Function):  # noqa: N801
     r"""Standard normal CDF :math:`\Phi(u) = (1 + \operatorname{erf}(u/\sqrt{2}))/2`.
 
     GELU's ``1 + erf(x/sqrt(2))`` is rewritten to ``2*Phi(x)``: SymPy turns ``erfc(-u)`` back into
-    ``2 - erfc(u)``, and ``Phi`` prints as ``scipy.special.ndtr``, which takes x itself (no rounded x/sqrt 2).
+    ``2 - erfc(u)``, and ``Phi`` prints as an ndtr that takes x itself (no rounded x/sqrt 2) and keeps the far tail.
     """
 
     nargs = 1
@@ -160,7 +160,7 @@ class Phi(sp.Function):  # noqa: N801
         return rf"{tex}^{{{exp}}}" if exp else tex
 
     def _numpycode(self, printer):
-        return f"{printer._module_format('scipy.special.ndtr')}({printer._print(self.args[0])})"
+        return f"{printer._module_format('symact._runtime.symact_ndtr')}({printer._print(self.args[0])})"
 
     def _mpmathcode(self, printer):
         u = printer._print(self.args[0])

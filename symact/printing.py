@@ -46,12 +46,18 @@ class KernelPrinter(SciPyPrinter):
                 return f"{sq}({b})"
             if n == 4:
                 return f"{sq}({sq}({b}))"
-            return f"{self._module_format('symact._runtime.cube')}({b})"
+            return f"{self._module_format('symact._runtime.symact_cube')}({b})"
         if e == -1:
             return f"(1/{self.parenthesize(base, sp.printing.precedence.PRECEDENCE['Pow'])})"
         return super()._print_Pow(expr, rational=rational)
 
     def _print_Mul(self, expr):
+        sq = [f for f in expr.args if f.is_Pow and f.exp in (2, -2) and isinstance(f.base, sp.Function)]
+        if len(sq) == 1 and len(expr.args) > 1:
+            (f,) = sq
+            r = f.base if f.exp == 2 else 1 / f.base
+            rest = sp.Mul(*[a for a in expr.args if a is not f])
+            return f"{self._module_format('symact._runtime.symact_mul_sq')}({self._print(rest)}, {self._print(r)})"
         c, rest = expr.as_coeff_Mul()
         if c.is_Rational and not c.is_Integer and abs(c.p) == 1 and rest != 1:
             sign = "-" if c.p < 0 else ""
@@ -87,6 +93,19 @@ class KernelPrinter(SciPyPrinter):
     def _print_Heaviside(self, expr):
         h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Zero
         return f"{self._module_format('numpy.heaviside')}({self._print(expr.args[0])}, {self._print(h0)})"
+
+    def _trig(self, expr, cos):
+        c, rest = expr.args[0].as_coeff_Mul()
+        if c.is_number and c != 1 and rest.is_Symbol:  # sin(w0*x): keep it finite where w0*x overflows
+            fn = self._module_format("symact._runtime.symact_sin_mul")
+            return f"{fn}({self._print(c)}, {self._print(rest)}{', True' if cos else ''})"
+        return f"{self._module_format('numpy.' + ('cos' if cos else 'sin'))}({self._print(expr.args[0])})"
+
+    def _print_sin(self, expr):
+        return self._trig(expr, False)
+
+    def _print_cos(self, expr):
+        return self._trig(expr, True)
 
     def _print_sign(self, expr):
         return f"{self._module_format('numpy.sign')}({self._print(expr.args[0])})"

@@ -42,7 +42,7 @@ class Kernel:
 
     def __init__(self, expr: sp.Expr, *, name: str, var: sp.Symbol = X):
         self.name, self.var, self.expr = name, var, expr
-        self.stable = fold_constants(stabilise(expr))
+        self.stable = fold_constants(stabilise(sp.piecewise_fold(expr)))
         self._fn = sp.lambdify(var, self.stable, modules=["scipy", "numpy"], printer=new_printer(),
                                cse=True, docstring_limit=0)
         self.source = inspect.getsource(self._fn)
@@ -67,7 +67,8 @@ class Kernel:
             res = np.asarray(self._fn(work), dtype=np.float64)
             if np.ndim(res) != work.ndim or np.shape(res) != work.shape:
                 res = np.full(work.shape, res, dtype=np.float64)
-            if self._guard and work.size and not np.isfinite(np.add.reduce(res, axis=None)):
+            if self._guard and work.size and not (np.isfinite(np.add.reduce(work, axis=None))
+                                                  and np.isfinite(np.add.reduce(res, axis=None))):
                 res = self._patch(work, np.array(res, dtype=np.float64, copy=True))
             if out is not None:
                 np.copyto(out, res, casting="same_kind")
@@ -92,6 +93,7 @@ class Kernel:
 
 def limit_at_infinity(expr: sp.Expr, var: sp.Symbol, sign: int) -> float:
     """lim f(var) as var -> sign*oo as a float; NaN when there is none (sin) or SymPy cannot tell."""
+    expr = sp.piecewise_fold(expr)
     if isinstance(expr, sp.Piecewise):
         far = sp.Integer(sign) * sp.Integer(10) ** 400
         for e, c in expr.args:

@@ -81,12 +81,15 @@ def parse_expression(
     *,
     symbols: Mapping[str, sp.Symbol],
     functions: Mapping[str, Callable[..., Any]] | None = None,
+    number: Callable[[str], sp.Expr] | None = None,
 ) -> sp.Expr:
     """Parse ``text`` into a SymPy expression, safely.
 
     ``symbols`` maps the names the text may use as variables (``x``, parameters) to their
     symbols; ``functions`` adds callables beyond :data:`MATH_FUNCTIONS` (``sigmoid``,
-    catalogue names), each called with SymPy arguments.  Text wrapped in ``$...$`` (or
+    catalogue names), each called with SymPy arguments.  ``number`` turns a decimal literal's text
+    into an expression (default: a Float keeping every digit written); the judge uses it to keep
+    ``3*0.044715`` from being rounded in binary before it sees the decimals.  Text wrapped in ``$...$`` (or
     ``$$...$$``) is LaTeX.  Anything else — attribute access, subscripts, lambdas, strings,
     keywords, unknown names — raises :class:`ExpressionError` before anything is evaluated.
     """
@@ -105,7 +108,8 @@ def parse_expression(
         raise ExpressionError("backslashes are not SymPy syntax; wrap LaTeX in $...$")
     tree = _parse_ast(stripped)
     _validate(tree, symbols, functions)
-    return _Builder(symbols, functions, tree._symact_source).build(tree.body)  # type: ignore[attr-defined]
+    builder = _Builder(symbols, functions, tree._symact_source, number)  # type: ignore[attr-defined]
+    return builder.build(tree.body)
 
 
 # ---- SymPy syntax ------------------------------------------------------------------------
@@ -135,7 +139,7 @@ def _parse_ast(text: str) -> ast.Expression:
     except SyntaxError as exc:
         raise ExpressionError(f"not a valid expression: {exc.msg} (at column {exc.offset})") from None
     except (RecursionError, MemoryError, ValueError) as exc:
-        raise ExpressionError(f"expression could not be parsed: {type(exc).__name__}") from None
+        raise ExpressionError(f"expression nested too deeply or too large to parse ({type(exc).__name__})") from None
     tree._symact_source = source  # type: ignore[attr-defined]
     return tree
 
@@ -209,7 +213,8 @@ class _Builder:
     """Builds the SymPy expression from an already validated tree (no eval anywhere)."""
 
     def __init__(self, symbols: Mapping[str, sp.Symbol], functions: Mapping[str, Callable[..., Any]],
-                 source: str = ""):
+                 source: str = "", number: Callable[[str], sp.Expr] | None = None):
+        self.number = number or _float_from_text
         self.symbols = symbols
         self.functions = functions
         self.source = source  # floats keep the digits written
@@ -235,7 +240,7 @@ class _Builder:
             if isinstance(v, int):
                 return sp.Integer(v)
             seg = ast.get_source_segment(self.source, node) if self.source else None
-            return _float_from_text(seg) if seg else sp.Float(v)
+            return self.number(seg.replace("_", "")) if seg else sp.Float(v)
         if isinstance(node, ast.Name):
             if node.id in self.symbols:
                 return self.symbols[node.id]

@@ -135,6 +135,28 @@ def _exact_floats(expr: sp.Expr, keep_long: bool) -> tuple[sp.Expr, dict[sp.Dumm
     return (expr.xreplace(repl) if repl else expr), approx
 
 
+class DecimalLiterals:
+    """A parser hook: short decimals become exact rationals, long ones placeholders with their digits.
+
+    Keeping each written decimal apart until the judge sees it means ``3*0.044715`` stays
+    ``3*(8943/200000)`` rather than a binary product, and ``1.7580993408473766`` is judged at the
+    17 digits written.
+    """
+
+    def __init__(self) -> None:
+        self.approx: dict[sp.Symbol, tuple[sp.Rational, int]] = {}
+
+    def __call__(self, text: str) -> sp.Expr:
+        mantissa = text.lower().split("e")[0]
+        digits = len(mantissa.replace(".", "").replace("-", "").lstrip("0")) or 1
+        value = sp.Rational(text)
+        if digits < APPROX_DIGITS:
+            return value
+        c = sp.Dummy(f"d{len(self.approx)}", real=True)
+        self.approx[c] = (value, digits)
+        return c
+
+
 def _prepare(expr: sp.Expr) -> sp.Expr:
     """Distributional parts dropped (DiracDelta is zero a.e.), stable helpers made elementary."""
     expr = sp.sympify(expr)
@@ -471,6 +493,7 @@ def judge(
     constraints: Sequence[sp.Basic] = (),
     budget: float = 40.0,
     what: str = "the true value",
+    approx: Mapping[sp.Symbol, tuple[sp.Rational, int]] | None = None,
 ) -> Verdict:
     """Decide whether ``claim`` equals ``truth`` as functions of ``var`` almost everywhere.
 
@@ -478,13 +501,15 @@ def judge(
     every admissible value (and ``constraints``).  ``defaults`` are tried first when
     sampling.  Floats in ``truth`` are exact decimals; floats in ``claim`` with at least
     :data:`APPROX_DIGITS` digits are judged at the precision they carry.  ``budget`` bounds
-    the seconds spent (then "undecided").
+    the seconds spent (then "undecided").  ``approx`` maps placeholder symbols in ``claim`` to
+    (value, significant digits) of decimals the parser kept apart (see :class:`DecimalLiterals`).
     """
     params = dict(params or {})
     defaults = dict(defaults or {})
     t0 = time.monotonic()
     claim0, truth0 = sp.sympify(claim), sp.sympify(truth)
-    allowed = {var, *params}
+    given_approx = dict(approx or {})
+    allowed = {var, *params, *given_approx}
     for label, e in (("claim", claim0), ("reference", truth0)):
         extra = e.free_symbols - allowed
         if extra:
@@ -492,6 +517,7 @@ def judge(
                                   f"allowed: {sorted(map(str, allowed))}")
     truth_e, _ = _exact_floats(_prepare(truth0), keep_long=False)
     claim_e, approx = _exact_floats(_prepare(claim0), keep_long=True)
+    approx.update(given_approx)
     claim_nominal = claim_e.xreplace({c: q for c, (q, _) in approx.items()}) if approx else claim_e
 
     def verdict(status: str, method: str, message: str, cx=None, at=None) -> Verdict:
@@ -761,8 +787,9 @@ def verify_derivative(name: str, claim: str | sp.Expr, **params: Any) -> Verdict
         else:
             bound[sampled[k]] = sp.sympify(v)
     symbols = {"x": x, **{p.name: p.symbol for p in defn.params}, **sampled}
+    decimals = DecimalLiterals()
     if isinstance(claim, str):
-        claim_expr = parse_expression(claim, symbols=symbols, functions=claim_functions())
+        claim_expr = parse_expression(claim, symbols=symbols, functions=claim_functions(), number=decimals)
     else:
         claim_expr = sp.sympify(claim)
     # exact decimals before differentiating: diff of 0.044715*x**3 would round 3*0.044715 in binary
@@ -783,8 +810,9 @@ def verify_derivative(name: str, claim: str | sp.Expr, **params: Any) -> Verdict
             raise ParameterError(f"{defn.name}: parameters must satisfy {c}")
     constraints = [c for c in constraints if c is not sp.true]
     v = judge(claim_expr.xreplace(bound), truth.xreplace(bound), var=x, params=free, defaults=defaults,
-              constraints=constraints, what=f"{defn.name}'")
-    return Verdict(v.status, v.method, v.counterexample, v.differs_at, v.message, claim_expr, truth)
+              constraints=constraints, what=f"{defn.name}'", approx=decimals.approx)
+    shown = claim_expr.xreplace({c: sp.Float(q, max(d, 15)) for c, (q, d) in decimals.approx.items()})
+    return Verdict(v.status, v.method, v.counterexample, v.differs_at, v.message, shown, truth)
 
 
 def cli_verify(args: list[str]) -> int:

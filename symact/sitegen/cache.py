@@ -1,0 +1,77 @@
+"""A small on-disk JSON/bytes cache for expensive symbolic and plotting work.
+
+Entries are keyed on a hash of what they are computed from (the definition's ``srepr``,
+bound parameter values, the symact version, and this module's format version), so an
+edited definition misses the cache and everything else hits it.  A corrupt or
+unreadable entry is recomputed, never trusted.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+#: Bump when what is cached changes shape or meaning.
+FORMAT = "sitegen-5"
+
+
+def key(*parts: Any) -> str:
+    h = hashlib.sha256(FORMAT.encode())
+    for p in parts:
+        h.update(b"\0")
+        h.update(p if isinstance(p, bytes) else str(p).encode())
+    return h.hexdigest()[:32]
+
+
+class DiskCache:
+    def __init__(self, root: Path | None):
+        self.root = root
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, kind: str, k: str, ext: str) -> Path | None:
+        return None if self.root is None else self.root / kind / f"{k}.{ext}"
+
+    def _write(self, path: Path, data: bytes) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except OSError:  # a read-only cache is only slower
+            pass
+
+    def json(self, kind: str, k: str, compute: Callable[[], Any]) -> Any:
+        path = self._path(kind, k, "json")
+        if path is not None and path.is_file():
+            try:
+                value = json.loads(path.read_text("utf-8"))
+                self.hits += 1
+                return value
+            except (OSError, ValueError):
+                pass
+        self.misses += 1
+        value = compute()
+        if path is not None:
+            self._write(path, json.dumps(value, sort_keys=True).encode("utf-8"))
+        return value
+
+    def blob(self, kind: str, k: str, compute: Callable[[], bytes]) -> bytes:
+        path = self._path(kind, k, "bin")
+        if path is not None and path.is_file():
+            try:
+                data = path.read_bytes()
+                self.hits += 1
+                return data
+            except OSError:
+                pass
+        self.misses += 1
+        data = compute()
+        if path is not None:
+            self._write(path, data)
+        return data

@@ -568,6 +568,10 @@ def judge(
             if time.monotonic() - t0 > budget:
                 return verdict("undecided", "numeric", f"time budget of {budget:g} s exhausted")
             pts = _interval_points(a, b)
+            # a quick look at a few points first: most wrong claims show at x = 1
+            quick = _sample(f_claim, f_truth, sens, pts[:3], pv, psyms, var, scale)
+            if isinstance(quick, tuple):
+                return _incorrect(quick, claim_nominal, truth_e, approx, what, claim0, truth0)
             interval_proved = False
             if complete and not approx:
                 try:
@@ -599,22 +603,12 @@ def judge(
             if not interval_proved:
                 all_proved = False
             if interval_proved and split_fixed:
+                checked_points += quick
                 continue
-            good = 0
-            for p in pts if not interval_proved else pts[:2]:
-                res = _compare(f_claim, f_truth, sens, [p, *pvals], scale)
-                if res is None:
-                    continue
-                equal, cv, tv = res
-                if not equal:
-                    cx = {var.name: _fmt(p), **{s.name: _fmt(v) for s, v in pv.items()},
-                          "claimed": _fmt(cv), "true": _fmt(tv)}
-                    method = _exact_method(claim_nominal, truth_e, {var: p, **pv}) if not approx else "numeric"
-                    shown = f"the claim gives {_show(cv, tv)} but {what} is {_show(tv, cv)}"
-                    where = ", ".join(f"{k} = {_show(v)}" for k, v in [(var.name, p), *[(s.name, v) for s, v in
-                                                                                    pv.items()]])
-                    return verdict("incorrect", method, f"at {where} {shown}", cx)
-                good += 1
+            rest = _sample(f_claim, f_truth, sens, pts[3:] if not interval_proved else [], pv, psyms, var, scale)
+            if isinstance(rest, tuple):
+                return _incorrect(rest, claim_nominal, truth_e, approx, what, claim0, truth0)
+            good = quick + rest
             checked_points += good
             if not interval_proved and good < 3:
                 undecided_reason = (f"only {good} conclusive sample points on ({_show(a)}, {_show(b)}) "
@@ -657,6 +651,34 @@ def judge(
 def _relative_precision(digits: int) -> sp.Rational:
     half_unit = sp.Rational(1, 2) * sp.Rational(10) ** (1 - digits)
     return max(half_unit, sp.Rational(1, 2**52)) if digits <= 17 else half_unit
+
+
+def _sample(f_claim: _Numeric, f_truth: _Numeric, sens: _Numeric | None, pts: Sequence[sp.Expr],
+            pv: Mapping[sp.Symbol, sp.Expr], psyms: Sequence[sp.Symbol], var: sp.Symbol,
+            scale: float) -> int | tuple[Verdict, dict, Any, Any]:
+    """Number of conclusive agreeing points, or (draft verdict, point, claimed, true) at a disagreement."""
+    pvals = [pv[s] for s in psyms]
+    good = 0
+    for p in pts:
+        res = _compare(f_claim, f_truth, sens, [p, *pvals], scale)
+        if res is None:
+            continue
+        equal, cv, tv = res
+        if not equal:
+            cx = {var.name: _fmt(p), **{s.name: _fmt(v) for s, v in pv.items()},
+                  "claimed": _fmt(cv), "true": _fmt(tv)}
+            where = ", ".join(f"{k} = {_show(v)}" for k, v in [(var.name, p), *[(s.name, v) for s, v in pv.items()]])
+            return Verdict("incorrect", "numeric", cx, None, where, None, None), {var: p, **pv}, cv, tv
+        good += 1
+    return good
+
+
+def _incorrect(draft: Any, claim: sp.Expr, truth: sp.Expr, approx: Mapping, what: str,
+               claim0: sp.Expr, truth0: sp.Expr) -> Verdict:
+    v, env, cv, tv = draft
+    method = _exact_method(claim, truth, env) if not approx else "numeric"
+    msg = f"at {v.message} the claim gives {_show(cv, tv)} but {what} is {_show(tv, cv)}"
+    return Verdict("incorrect", method, v.counterexample, None, msg, claim0, truth0)
 
 
 def _pv_text(pv: Mapping[sp.Symbol, sp.Expr], prefix: str = "") -> str:

@@ -204,8 +204,8 @@ act("softplus", softplus(BETA.symbol * x) / BETA.symbol, params=(BETA, THRESH), 
             "everywhere; PyTorch switches to x when βx > threshold (relative error up to e^{-20}/20 there).",
     used_in="positive outputs (variances, rates); smooth ReLU", references=(DUGAS,),
     frameworks={"pytorch": F("softplus"), "jax": "jax.nn.softplus", "keras": "keras.activations.softplus"},
-    torch=lambda t, v, p: t.nn.functional.softplus(v, p["beta"], 1e300),
-    test={"torch_note": "compared with threshold=1e300 (PyTorch's exact branch)"})
+    torch=lambda t, v, p: t.nn.functional.softplus(v, p["beta"], t.finfo(v.dtype).max),
+    test={"torch_note": "compared with threshold=finfo.max (PyTorch's exact branch)"})
 act("gelu", x / 2 * (1 + erf(x / sqrt(2))), family="smooth-relu",
     summary="x·Φ(x): weights the input by the probability a standard normal is below it.",
     used_in="Transformers: BERT, GPT-2/3, ViT", references=(HENDRYCKS,),

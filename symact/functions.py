@@ -173,4 +173,33 @@ FUNCTIONS = {"sigmoid": sigmoid, "softplus": softplus, "Phi": Phi}
 
 def elementary(expr: sp.Expr) -> sp.Expr:
     """``expr`` with symact's function classes replaced by their elementary definitions."""
-    return expr.replace(lambda e: isinstance(e, (sigmoid, softplus, Phi)), lambda e: e.rewrite(sp.exp))
+    def expand(e):
+        return e.args[0] - e.args[1] - e.args[2] if isinstance(e, shifted) else e.rewrite(sp.exp)
+
+    return expr.replace(lambda e: isinstance(e, (sigmoid, softplus, Phi, shifted)), expand)
+
+
+class shifted(sp.Function):  # noqa: N801
+    """x - (hi + lo) evaluated as (x - hi) - lo: a root r = hi + lo carried in double-double.
+
+    Near r, x - hi is exact (Sterbenz), so Taylor polynomials about r keep their relative
+    accuracy; SymPy would otherwise merge hi + lo into one rounded Float.
+    """
+
+    nargs = 3
+
+    def fdiff(self, argindex=1):
+        return sp.S.One if argindex == 1 else -sp.S.One
+
+    def _eval_rewrite_as_elementary(self, u, hi, lo, **kwargs):
+        return u - hi - lo
+
+    _eval_rewrite_as_exp = _eval_rewrite_as_elementary
+
+    def _numpycode(self, printer):
+        u, hi, lo = (printer._print(a) for a in self.args)
+        return f"(({u} - {hi}) - {lo})"
+
+    def _mpmathcode(self, printer):
+        u, hi, lo = (printer._print(a) for a in self.args)
+        return f"(({u}) - ({hi}) - ({lo}))"

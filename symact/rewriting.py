@@ -15,7 +15,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
-from .functions import Phi, sigmoid, softplus, x
+from .functions import Phi, elementary, shifted, sigmoid, softplus, x
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,7 @@ def stabilise(expr: sp.Expr) -> sp.Expr:
             new = expr
         expr = new
     expr = series_near_cancellation(expr)
+    expr = series_near_roots(expr)
     return _exact_linear(expr)
 
 
@@ -186,3 +187,59 @@ def series_near_cancellation(expr: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
         return sp.Piecewise((sp.horner(poly), sp.Abs(var) < sp.Float(float(r))), (e, True))
 
     return expr.replace(query, value)
+
+
+def series_near_roots(expr: sp.Expr, var: sp.Symbol = x, span: float = 40.0, loss_max: float = 2.0) -> sp.Expr:
+    """Near a root r != 0 of a sum whose terms do not vanish there (silu', gelu', mish' at their
+    minima), the sum loses |terms|/|sum| in relative accuracy.  Within the radius where that
+    loss exceeds ``loss_max`` the sum is evaluated from its Taylor polynomial about r, in the
+    exactly shifted variable (x - r_hi) - r_lo, truncated at 2^-56 relative error."""
+
+    def query(e):
+        return (isinstance(e, sp.Add) and e.free_symbols == {var} and e.has(sp.Function)
+                and not e.has(sp.Piecewise) and not e.has(shifted))
+
+    def value(e: sp.Add):
+        f = sp.lambdify(var, elementary(e), "mpmath")
+        terms = [sp.lambdify(var, elementary(t), "mpmath") for t in e.args]
+        pieces = []
+        with mpmath.workdps(40):
+            def loss(t):
+                v = f(t)
+                return mpmath.inf if v == 0 else max(abs(g(t)) for g in terms) / abs(v)
+
+            grid = [mpmath.mpf(v) / 20 for v in range(int(-span * 20), int(span * 20) + 1)]
+            vals = [f(t) for t in grid]
+            roots = []
+            for a, b, fa, fb in zip(grid, grid[1:], vals, vals[1:], strict=False):
+                if fa * fb < 0 and abs(a) > 1e-3 and abs(b) > 1e-3:
+                    roots.append(mpmath.findroot(f, (a, b), solver="anderson"))
+            for r in roots:
+                rad = mpmath.mpf("1e-3")
+                while (loss(r - rad) > loss_max or loss(r + rad) > loss_max) and rad < 2:
+                    rad *= mpmath.mpf("1.25")
+                coeffs = mpmath.taylor(f, r, 40)
+                n = _terms_needed(coeffs, f, r, rad)
+                while n is None and rad > 0.01:  # singularities nearby: the widest radius the series covers
+                    rad /= mpmath.mpf("1.25")
+                    n = _terms_needed(coeffs, f, r, rad)
+                if n is None:
+                    continue
+                hi = float(r)
+                lo = float(r - mpmath.mpf(hi))
+                d = sp.Symbol("d")
+                p = sp.horner(sum(sp.Float(float(c), 17) * d**k for k, c in enumerate(coeffs[: n + 1]) if c != 0), d)
+                dv = shifted(var, sp.Float(hi), sp.Float(lo))
+                pieces.append((p.xreplace({d: dv}), sp.Abs(dv) < sp.Float(float(rad))))
+        return sp.Piecewise(*pieces, (e, True)) if pieces else e
+
+    return expr.replace(query, value)
+
+
+def _terms_needed(coeffs, f, r, rad) -> int | None:
+    """Fewest Taylor terms about r with relative error < 2^-56 at r +- rad, or None."""
+    for n in range(2, len(coeffs)):
+        if all(abs(mpmath.polyval(coeffs[: n + 1][::-1], s * rad) - f(r + s * rad))
+               < mpmath.mpf(2) ** -56 * abs(f(r + s * rad)) for s in (1, -1)):
+            return n
+    return None

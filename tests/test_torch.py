@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import symact
-from symact.accuracy import Reference, _ulp
+from symact.accuracy import Reference, _ulp  # noqa: PLC2701 - the harness's own ULP
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
@@ -56,7 +56,13 @@ def test_agrees_with_torch_or_is_more_accurate(name, dtype):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", WITH_TORCH)
 def test_infinities_and_nan_like_torch(name, dtype):
+    """Same values where PyTorch gives a number (within 4 ULP); where PyTorch gives NaN at +-inf
+    (inf*0 in gelu, silu, mish, ...) symact gives the limit (checked in test_core)."""
     xs = np.array([-np.inf, np.inf, np.nan], dtype=dtype)
     act = symact.get(name)
+    ours = act(xs)
     tf, _ = _torch_eval(name, xs, getattr(torch, dtype))
-    np.testing.assert_array_equal(act(xs), tf)
+    assert np.isnan(ours[2]) and np.isnan(tf[2])
+    for a, b in zip(ours[:2], tf[:2], strict=True):
+        if not np.isnan(b):
+            assert a == b or abs(a - b) <= 4 * np.spacing(np.abs(b).astype(dtype)), (name, a, b)

@@ -15,22 +15,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import mpmath
 import numpy as np
 import sympy as sp
 
+from .cache import cache_dir  # noqa: E402 - grouped with the module it serves
 from .derivation import derivative
 from .functions import elementary, x
-
-
-def cache_dir() -> Path:
-    """Where derived results are cached: $SYMACT_CACHE, else ~/.cache/symact."""
-    return Path(os.environ.get("SYMACT_CACHE") or Path.home() / ".cache" / "symact")
 
 GOAL_ULP = 4.0
 # 40 digits, then 700: a term absorbed at 40 digits (1 + e^-158 == 1) can matter to a double only

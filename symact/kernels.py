@@ -12,10 +12,14 @@ import inspect
 import numpy as np
 import sympy as sp
 
+from .cache import cached, key
 from .functions import elementary
 from .functions import x as X
 from .printing import fold_constants, new_printer
 from .rewriting import stabilise
+
+#: bump when rewriting.py or printing.fold_constants change what a stable form is
+STABLE_VERSION = "3"
 
 _COMPUTE = {np.dtype(np.float16): np.float16, np.dtype(np.float32): np.float32, np.dtype(np.float64): np.float64}
 
@@ -42,7 +46,8 @@ class Kernel:
 
     def __init__(self, expr: sp.Expr, *, name: str, var: sp.Symbol = X):
         self.name, self.var, self.expr = name, var, expr
-        self.stable = fold_constants(stabilise(sp.piecewise_fold(expr)))
+        self.stable = cached("stable", key(STABLE_VERSION, sp.srepr(expr)),
+                             lambda: fold_constants(stabilise(sp.piecewise_fold(expr))))
         self._fn = sp.lambdify(var, self.stable, modules=["scipy", "numpy"], printer=new_printer(),
                                cse=True, docstring_limit=0)
         self.source = inspect.getsource(self._fn)

@@ -1,0 +1,49 @@
+"""A small on-disk cache for derived results that are slow to compute (stable forms, references).
+
+Entries are keyed on a hash of the SymPy expression (``srepr``) and a version tag, so a
+changed definition or rule set never reads a stale entry; an unwritable cache is skipped.
+Pickled entries are read only from the user's own cache directory.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def cache_dir() -> Path:
+    """$SYMACT_CACHE, else ~/.cache/symact."""
+    return Path(os.environ.get("SYMACT_CACHE") or Path.home() / ".cache" / "symact")
+
+
+def key(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p if isinstance(p, bytes) else p.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:32]
+
+
+def cached(kind: str, k: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` memoised on disk under ``kind-k.pkl`` (atomic write; errors fall back to computing)."""
+    if os.environ.get("SYMACT_NO_CACHE"):
+        return compute()
+    path = cache_dir() / f"{kind}-{k}.pkl"
+    try:
+        return pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    value = compute()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh)
+        os.replace(tmp, path)
+    except (OSError, pickle.PicklingError):
+        pass
+    return value

@@ -48,8 +48,8 @@ class Activation:
     def _subs(self) -> dict[sp.Symbol, sp.Expr]:
         d = self.definition
         subs = {d.param_symbols[n]: v for n, v in self._values.items()}
-        for s, (lo, hi) in d.sampled.items():  # inference uses the mean of U(lo, hi)
-            subs[sp.Symbol(s, real=True)] = (self._values[lo] + self._values[hi]) / 2
+        for s, (lo, hi) in d.sampled.items():  # inference uses the mean of U(lo, hi), as a double like PyTorch
+            subs[sp.Symbol(s, real=True)] = sp.Float(float((self._values[lo] + self._values[hi]) / 2))
         return subs
 
     @cached_property

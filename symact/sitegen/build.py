@@ -88,7 +88,8 @@ def build(
     """Build the whole site into ``out`` (default ``<checkout>/build/site``) and return its path.
 
     ``progress`` receives one line per step (``print`` by default, ``None`` for silence);
-    ``extra`` adds Markdown files or folders of them under "More"; ``cache`` is the on-disk
+    ``extra``: Python files defining more activations (they get pages too), and Markdown
+    files or folders of them (added under "More"); ``cache`` is the on-disk
     cache of symbolic work (True: the default location, False: none, or a directory).
     """
     from mkdocs.commands.build import build as mkdocs_build

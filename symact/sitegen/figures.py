@@ -21,6 +21,9 @@ class Concepts:
     files: dict[str, bytes] = field(default_factory=dict)
     blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, Any]:
+        return {"files": {k: v.decode("utf-8") for k, v in self.files.items()}, "blocks": self.blocks}
+
 
 def _pick(acts, names):
     by = {a.name: a for a in acts}

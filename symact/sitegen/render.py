@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import math
 import posixpath
+import runpy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -318,6 +320,7 @@ def _memo_key(names: list[str], acts: list, extra: tuple) -> str:
 
 
 _MEMO: tuple[str, Rendered] | None = None
+_LOADED_EXTRA: set[Path] = set()
 
 #: keyword arguments the MkDocs hook passes to render_pages (``build()`` sets extra/progress/cache)
 options: dict[str, Any] = {}
@@ -333,17 +336,23 @@ def render_pages(
     """Render every generated page and plot; returns them in memory (``Rendered.files``).
 
     ``names`` defaults to the whole catalogue; ``cache`` is a directory, True (the default
-    cache directory) or False (no disk cache); ``extra`` lists Markdown files (or folders of
-    them) added under ``extra/``.  Results are memoised in-process so the MkDocs hook reuses
+    cache directory) or False (no disk cache); ``extra`` lists Python files that define more
+    activations (run once, before the catalogue is read, so their pages appear) and Markdown
+    files or folders of them (added under "More").  Results are memoised in-process so the MkDocs hook reuses
     what ``build()`` already rendered.
     """
     global _MEMO
     import symact
 
     say = progress or (lambda _msg: None)
+    extra = tuple(Path(p).resolve() for p in extra)
+    for p in extra:
+        if p.suffix == ".py" and p not in _LOADED_EXTRA:  # the user's own definitions file
+            say(f"loading definitions from {p}")
+            runpy.run_path(str(p), run_name=f"symact_extra_{p.stem}")
+            _LOADED_EXTRA.add(p)
     names = sorted(names) if names is not None else symact.names()
     acts = [symact.get(n) for n in names]
-    extra = tuple(Path(p).resolve() for p in extra)
     memo = _memo_key(names, acts, extra)
     if _MEMO is not None and _MEMO[0] == memo:
         return _MEMO[1]
@@ -369,9 +378,7 @@ def render_pages(
     for act in acts:
         if act.definition.kind != "elementwise":
             continue
-        with np.errstate(all="ignore"):
-            f = np.asarray(act(xs), dtype=float)
-            g = np.asarray(act.grad(xs), dtype=float)
+        f, g = _samples(dc, code, act, xs)
         samples[act.name] = (f, g)
         svg = dc.blob("plot", key(plot_code, act.name, f.tobytes(), g.tobytes()),
                       lambda a=act, f=f, g=g: plots.activation_svg(a.name, xs, f, g))
@@ -428,7 +435,7 @@ def render_pages(
 
     # extra pages supplied by the caller
     extra_nav = []
-    for src in extra:
+    for src in (p for p in extra if p.suffix != ".py"):
         for p in sorted(src.rglob("*.md")) if src.is_dir() else [src]:
             rel = p.relative_to(src).as_posix() if src.is_dir() else p.name
             out.files[f"extra/{rel}"] = p.read_text("utf-8")
@@ -439,9 +446,10 @@ def render_pages(
     index_rows = [ctx_activation(a) for a in acts]
     columns = [h for h, _ in INDEX_COLUMNS if any(h in r["rec"]["columns"] for r in index_rows)]
     out.blocks["table"] = lambda root: table_tpl.render(rows=index_rows, columns=columns, root=root)
-    concept = figures.compute(acts, dc, plot_code)
-    out.files.update(concept.files)
-    for name, ctx in concept.blocks.items():
+    concept = dc.json("concepts", key(code, *(definition_fingerprint(a) for a in acts)),
+                      lambda: figures.compute(acts, dc, plot_code).to_json())
+    out.files.update({k: v.encode("utf-8") for k, v in concept["files"].items()})
+    for name, ctx in concept["blocks"].items():
         tpl = env.get_template(f"figures/{name}.md.j2")
         out.blocks[name] = lambda root, tpl=tpl, ctx=ctx: tpl.render(root=root, **ctx)
 
@@ -468,6 +476,22 @@ def render_pages(
     return out
 
 
+def _samples(dc: DiskCache, code: str, act, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """f and f' on the plot grid from the kernels (cached: building kernels is the slow part)."""
+
+    def compute() -> bytes:
+        with np.errstate(all="ignore"):
+            f = np.asarray(act(xs), dtype=np.float64)
+            g = np.asarray(act.grad(xs), dtype=np.float64)
+        buf = io.BytesIO()
+        np.save(buf, np.stack([f, g]), allow_pickle=False)
+        return buf.getvalue()
+
+    data = np.load(io.BytesIO(dc.blob("samples", key(code, definition_fingerprint(act), xs.tobytes()), compute)),
+                   allow_pickle=False)
+    return data[0], data[1]
+
+
 def _identities(dc: DiskCache, code: str, say) -> list[dict] | None:
     try:
         from symact import identities as mod  # type: ignore[attr-defined]
@@ -487,7 +511,8 @@ def _identities(dc: DiskCache, code: str, say) -> list[dict] | None:
                 "statement": latex_to_mathml(str(statement)) if statement else "",
                 "status": str(getattr(r, "status", "")),
                 "method": str(getattr(r, "method", "") or ""),
-                "detail": str(getattr(r, "detail", "") or getattr(r, "note", "") or ""),
+                "how": str(getattr(r, "how", "") or ""),
+                "detail": str(getattr(r, "message", "") or getattr(r, "detail", "") or ""),
             })
         return rows
 

@@ -16,7 +16,7 @@ from .cache import cached, key
 from .functions import elementary
 from .functions import x as X
 from .printing import fold_constants, new_printer
-from .rewriting import stabilise
+from .rewriting import exact_linear, stabilise
 
 #: bump when rewriting.py or printing.fold_constants change what a stable form is
 STABLE_VERSION = "3"
@@ -46,8 +46,9 @@ class Kernel:
 
     def __init__(self, expr: sp.Expr, *, name: str, var: sp.Symbol = X):
         self.name, self.var, self.expr = name, var, expr
-        self.stable = cached("stable", key(STABLE_VERSION, sp.srepr(expr)),
-                             lambda: fold_constants(stabilise(sp.piecewise_fold(expr))))
+        # (unpickling re-evaluates Mul(1/6, x + 3) into x/6 + 1/2: re-apply the exact-linear form)
+        self.stable = exact_linear(cached("stable", key(STABLE_VERSION, sp.srepr(expr)),
+                                          lambda: fold_constants(stabilise(sp.piecewise_fold(expr)))))
         self._fn = sp.lambdify(var, self.stable, modules=["scipy", "numpy"], printer=new_printer(),
                                cse=True, docstring_limit=0)
         self.source = inspect.getsource(self._fn)

@@ -82,7 +82,7 @@ def _expm1_log1p(expr):
     return optimize(expr, [expm1_opt, log1p_opt])
 
 
-def _exact_linear(expr):
+def exact_linear(expr):
     """c1*x + c0 -> (x + c0/c1)*c1 with rational c1 = 1/q: one exact addition, one rounding division."""
 
     def query(e):
@@ -131,7 +131,7 @@ def stabilise(expr: sp.Expr) -> sp.Expr:
         expr = new
     expr = series_near_cancellation(expr)
     expr = series_near_roots(expr)
-    return _exact_linear(expr)
+    return exact_linear(expr)
 
 
 # ---- cancellation near a point: x - tanh(x) -> x^3/3 - ... for small |x| --------------------

@@ -299,18 +299,15 @@ def load_prose() -> dict[str, Any]:
 def usage_snippet(act) -> str:
     d = act.definition
     args = "".join(f", {p.name}={p.default}" for p in d.params if p.used)
-    call = "act(x, axis=-1)" if d.kind != "elementwise" else "act(x)"
-    grad = ("act.vjp(x, np.ones_like(x), axis=-1)  # vector-Jacobian product"
-            if d.kind != "elementwise" else "act.grad(x)           # f'(x), elementwise")
-    return (
-        "import numpy as np\n"
-        "import symact\n\n"
-        f'act = symact.get("{d.name}"{args})\n'
-        "x = np.linspace(-3.0, 3.0, 7)\n"
-        f"y = {call}{' ' * max(1, 21 - len(call))}# forward, float64 in -> float64 out\n"
-        f"g = {grad}\n"
-        "print(act.latex)        # the definition, as LaTeX\n"
-    )
+    lines = ["import numpy as np", "import symact", "",
+             f'act = symact.get("{d.name}"{args})', "x = np.linspace(-3.0, 3.0, 7)"]
+    if d.kind == "elementwise":
+        lines += ["y = act(x)         # f(x): float64 in, float64 out (float32 stays float32)",
+                  "g = act.grad(x)    # f'(x), elementwise"]
+    else:
+        lines += ["y = act(x, axis=-1)", "g = act.vjp(x, np.ones_like(x), axis=-1)   # vector-Jacobian product"]
+    lines += ["print(act.expr)    # the SymPy expression everything here is derived from"]
+    return "\n".join(lines) + "\n"
 
 
 def _memo_key(names: list[str], acts: list, extra: tuple) -> str:
@@ -401,11 +398,14 @@ def render_pages(
                               [("f(x)", "f(x)", sf), ("f′(x)", "f′(x)", sg)]))
             out.files[f"plots/family-{slug}.svg"] = svg
 
+    def _title(name: str) -> str:
+        return (prose.get("activations", {}).get(name) or {}).get("title", name)
+
     def ctx_activation(act) -> dict[str, Any]:
         d = act.definition
         p = prose.get("activations", {}).get(d.name, {}) or {}
         return {
-            "name": d.name, "title": p.get("title", d.name), "aliases": list(d.aliases), "family": d.family,
+            "name": d.name, "title": _title(d.name), "aliases": list(d.aliases), "family": d.family,
             "summary": d.summary, "kind": d.kind, "used_in": d.used_in,
             "frameworks": dict(d.frameworks), "references": list(d.references),
             "rec": records[d.name], "prose": p, "plot": d.name in samples,
@@ -463,10 +463,11 @@ def render_pages(
         nav.append({"Concepts": [f"concepts/{p.name}" for p in pages]})
     for slug in family_slugs:
         section = [{"Overview": f"families/{slug}.md"}]
-        section += [{a.name: f"activations/{a.name}.md"} for a in families[slug]]
+        section += [{_title(a.name): f"activations/{a.name}.md"} for a in families[slug]]
         nav.append({family_title(slug): section})
     if identities is not None:
         nav.append({"Identities": "identities.md"})
+    # (generated pages start with the "generated" comment, so their titles come from the nav)
     if extra_nav:
         nav.append({"More": extra_nav})
     out.nav = nav

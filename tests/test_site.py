@@ -106,7 +106,7 @@ def test_page_count_and_families(site):
 
 def test_index_table_has_a_row_per_activation(site):
     text = (site / "index.html").read_text("utf-8")
-    table = text[text.index('id="catalogue"'):]
+    table = text[text.index('<table id="catalogue"'):]
     table = table[:table.index("</table>")]
     rows = re.findall(r'<tr data-name="([a-z0-9_]+)">', table)
     assert rows == symact.names()

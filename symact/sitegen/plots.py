@@ -112,6 +112,26 @@ def _ylim(ax, ys: Sequence[np.ndarray]) -> None:
     ax.set_ylim(lo - pad, hi + pad)
 
 
+#: family overlays clip y to these windows (when the data goes beyond), so one outlier member
+#: (threshold's replacement value 20) does not flatten the others
+FAMILY_YWINDOW = {"f": (-4.0, 7.0), "g": (-1.5, 3.0)}
+
+
+def family_ylim(series_f: Sequence[Series], series_g: Sequence[Series]):
+    out = []
+    for key_, series in (("f", series_f), ("g", series_g)):
+        vals = np.concatenate([np.asarray(s.y, float)[np.isfinite(s.y)] for s in series] or [np.zeros(1)])
+        lo, hi = float(min(vals.min(), 0.0)), float(max(vals.max(), 0.0))
+        wlo, whi = FAMILY_YWINDOW[key_]
+        if len(series) < 2 or (lo >= wlo and hi <= whi):
+            out.append(None)
+            continue
+        lo, hi = max(lo, wlo), min(hi, whi)
+        pad = 0.06 * (hi - lo)
+        out.append((lo - pad, hi + pad))
+    return out
+
+
 def to_svg(fig) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.05)

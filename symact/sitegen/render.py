@@ -395,7 +395,7 @@ def render_pages(
                                       *(samples[a.name][0].tobytes() + samples[a.name][1].tobytes()
                                         for a in members), *(a.name for a in members)),
                           lambda sf=series_f, sg=series_g: plots.overlay_svg(
-                              [("f(x)", "f(x)", sf), ("f′(x)", "f′(x)", sg)]))
+                              [("f(x)", "f(x)", sf), ("f′(x)", "f′(x)", sg)], ylim=plots.family_ylim(sf, sg)))
             out.files[f"plots/family-{slug}.svg"] = svg
 
     def _title(name: str) -> str:

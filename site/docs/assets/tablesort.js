@@ -1,4 +1,4 @@
-/* symact: sort tables with class "sortable" by clicking a header (no library, no network).
+/* symact: sort tables marked data-sortable by clicking a header (no library, no network).
    Cells may carry data-sort="..." (numbers sort numerically); headers with data-nosort stay fixed. */
 (function () {
   "use strict";
@@ -23,7 +23,7 @@
     th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
   }
   function init() {
-    document.querySelectorAll("table.sortable").forEach(function (table) {
+    document.querySelectorAll("table[data-sortable]").forEach(function (table) {
       if (!table.tHead || table.dataset.sortableReady) return;
       table.dataset.sortableReady = "1";
       Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, col) {

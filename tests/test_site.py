@@ -309,3 +309,61 @@ def test_wheel_ships_templates_and_site(tmp_path):
     tdir, sdir, root = res.stdout.split()
     assert tdir.startswith(str(target)) and sdir.startswith(str(target)) and root == "None"
     assert filecmp.cmp(Path(tdir) / "activation.md.j2", paths.templates_dir() / "activation.md.j2", shallow=False)
+
+
+def test_property_rows_render_whatever_the_properties_object_has():
+    import dataclasses
+
+    import sympy as sp
+
+    @dataclasses.dataclass
+    class Stand:   # the shape of a properties object: SymPy sets, booleans, None (undecided), numbers
+        range: object = sp.Interval.Ropen(0, sp.oo)
+        continuity: object = 0
+        monotonic: object = True
+        zero_centred: object = None
+        max_abs_derivative: object = sp.Rational(1, 4)
+        methods: dict = dataclasses.field(default_factory=lambda: {"range": "limits + critical points"})
+
+    rows = {r["key"]: r for r in render.property_rows(Stand())}
+    assert set(rows) == {"range", "continuity", "monotonic", "zero_centred", "max_abs_derivative"}
+    assert "<math" in rows["range"]["value"] and "&#x0221E;" in rows["range"]["value"]
+    assert "<msup>" in rows["continuity"]["value"], "C^0"
+    assert rows["monotonic"]["value"] == "yes" and "undecided" in rows["zero_centred"]["value"]
+    assert rows["max_abs_derivative"]["sort"] == "0.25" and rows["range"]["method"] == "limits + critical points"
+
+    class WithRows:
+        def rows(self):
+            return [("parity", "odd", "symbolic"), ("continuity", sp.oo, "symbolic")]
+
+    rows = render.property_rows(WithRows())
+    assert [r["key"] for r in rows] == ["parity", "continuity"]
+    assert "C" in rows[1]["value"] and "&#x0221E;" in rows[1]["value"]
+
+
+def test_serve_previews_the_site(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    code = f"from symact.sitegen import serve; serve('127.0.0.1:{port}')"
+    proc = subprocess.Popen([sys.executable, "-c", code], env=ENV, cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/activations/gelu.html", timeout=5) as r:
+                    body = r.read().decode("utf-8")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
+                assert time.monotonic() < deadline, "mkdocs serve did not come up"
+                time.sleep(0.5)
+        assert "<math" in body and "GELU" in body
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -32,6 +32,12 @@ class DiskCache:
         self.root = root
         self.hits = 0
         self.misses = 0
+        #: everything fetched or computed in this process (worker processes hand theirs back)
+        self.mem: dict[tuple[str, str], Any] = {}
+
+    def has(self, kind: str, k: str, ext: str) -> bool:
+        path = self._path(kind, k, ext)
+        return (kind, k) in self.mem or (path is not None and path.is_file())
 
     def _path(self, kind: str, k: str, ext: str) -> Path | None:
         return None if self.root is None else self.root / kind / f"{k}.{ext}"
@@ -47,26 +53,35 @@ class DiskCache:
             pass
 
     def json(self, kind: str, k: str, compute: Callable[[], Any]) -> Any:
+        if (kind, k) in self.mem:
+            self.hits += 1
+            return self.mem[kind, k]
         path = self._path(kind, k, "json")
         if path is not None and path.is_file():
             try:
                 value = json.loads(path.read_text("utf-8"))
                 self.hits += 1
+                self.mem[kind, k] = value
                 return value
             except (OSError, ValueError):
                 pass
         self.misses += 1
-        value = compute()
+        value = json.loads(json.dumps(compute(), sort_keys=True))  # what a later read would give
         if path is not None:
             self._write(path, json.dumps(value, sort_keys=True).encode("utf-8"))
+        self.mem[kind, k] = value
         return value
 
     def blob(self, kind: str, k: str, compute: Callable[[], bytes]) -> bytes:
+        if (kind, k) in self.mem:
+            self.hits += 1
+            return self.mem[kind, k]
         path = self._path(kind, k, "bin")
         if path is not None and path.is_file():
             try:
                 data = path.read_bytes()
                 self.hits += 1
+                self.mem[kind, k] = data
                 return data
             except OSError:
                 pass
@@ -74,4 +89,5 @@ class DiskCache:
         data = compute()
         if path is not None:
             self._write(path, data)
+        self.mem[kind, k] = data
         return data

@@ -361,25 +361,18 @@ def render_pages(
     out = Rendered(names=list(names))
     records: dict[str, dict] = {}
 
+    xs = plots.grid()
+    plot_code = Path(plots.__file__).read_bytes()
+    _prefetch(acts, dc, code, plot_code, xs, say)
+    samples: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for i, act in enumerate(acts, 1):
         say(f"[{i}/{len(acts)}] {act.name}")
-        rec = dc.json("record", key(code, definition_fingerprint(act)), lambda a=act: symbolic_record(a))
+        rec, fg, svg = _activation_assets(act, dc, code, plot_code, xs)
         out.warnings += [f"{act.name}: {w}" for w in rec["warnings"]]
         records[act.name] = rec
-
-    # plots (cached on the sampled data itself, so a kernel fix redraws them)
-    say("plots")
-    xs = plots.grid()
-    samples: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    plot_code = (Path(plots.__file__).read_bytes())
-    for act in acts:
-        if act.definition.kind != "elementwise":
-            continue
-        f, g = _samples(dc, code, act, xs)
-        samples[act.name] = (f, g)
-        svg = dc.blob("plot", key(plot_code, act.name, f.tobytes(), g.tobytes()),
-                      lambda a=act, f=f, g=g: plots.activation_svg(a.name, xs, f, g))
-        out.files[f"plots/{act.name}.svg"] = svg
+        if fg is not None:
+            samples[act.name] = fg
+            out.files[f"plots/{act.name}.svg"] = svg
 
     # families
     families: dict[str, list] = {}
@@ -475,6 +468,50 @@ def render_pages(
                  "cache_hits": dc.hits, "cache_misses": dc.misses}
     _MEMO = (memo, out)
     return out
+
+
+def _activation_assets(act, dc: DiskCache, code: str, plot_code: bytes, xs: np.ndarray):
+    """One activation's record, samples of f and f' on the plot grid, and its plot (all cached)."""
+    rec = dc.json("record", key(code, definition_fingerprint(act)), lambda: symbolic_record(act))
+    if act.definition.kind != "elementwise":
+        return rec, None, None
+    f, g = _samples(dc, code, act, xs)
+    svg = dc.blob("plot", key(plot_code, act.name, f.tobytes(), g.tobytes()),
+                  lambda: plots.activation_svg(act.name, xs, f, g))
+    return rec, (f, g), svg
+
+
+def _worker(name: str, root, code: str, plot_code: bytes, xs: np.ndarray) -> dict:
+    import symact
+
+    dc = DiskCache(root)
+    _activation_assets(symact.get(name), dc, code, plot_code, xs)
+    return dc.mem
+
+
+def _prefetch(acts, dc: DiskCache, code: str, plot_code: bytes, xs: np.ndarray, say) -> None:
+    """Compute the activations missing from the cache in parallel (forked workers, one per core).
+
+    Only from the main thread of a process with no other threads (forking a threaded process
+    can deadlock); otherwise the sequential loop does the work.
+    """
+    import multiprocessing
+    import os
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    missing = [a.name for a in acts if not dc.has("record", key(code, definition_fingerprint(a)), "json")
+               or (a.definition.kind == "elementwise" and not dc.has(
+                   "samples", key(code, definition_fingerprint(a), xs.tobytes()), "bin"))]
+    workers = min(os.cpu_count() or 1, 4, len(missing))
+    if (workers < 2 or "fork" not in multiprocessing.get_all_start_methods()
+            or threading.current_thread() is not threading.main_thread() or threading.active_count() > 1):
+        return
+    say(f"deriving {len(missing)} activations on {workers} processes")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as ex:
+        futures = [ex.submit(_worker, n, dc.root, code, plot_code, xs) for n in missing]
+        for fut in futures:
+            dc.mem.update(fut.result())
 
 
 def _samples(dc: DiskCache, code: str, act, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

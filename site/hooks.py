@@ -62,7 +62,8 @@ def on_page_content(html, page, config, files, **kwargs):
 
 
 def on_serve(server, config, builder, **kwargs):
-    from symact.sitegen.paths import templates_dir
+    from symact.sitegen.paths import site_dir, templates_dir
 
     server.watch(str(templates_dir()))
+    server.watch(str(site_dir() / "prose.yml"))
     return server

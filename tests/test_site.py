@@ -95,6 +95,12 @@ def test_every_activation_has_a_page_with_mathml(site):
             assert qual.split("(")[0] in text, (name, fw)
 
 
+def test_build_within_budget(site):
+    from _site_build import _BUILT
+
+    assert _BUILT["seconds"] < 60, f"full build took {_BUILT['seconds']:.1f} s (budget 60 s)"
+
+
 def test_page_count_and_families(site):
     names = symact.names()
     families = {symact.definition(n).family for n in names}

@@ -216,3 +216,32 @@ def test_screenshot_for_people(visit):
     page.screenshot(path=str(out), full_page=True)
     assert out.stat().st_size > 20_000
     assert page.title().startswith("GELU")
+
+
+def test_opened_from_disk(browser):
+    """file://: formulas and plots still render and nothing is fetched (search needs a server)."""
+    from _site_build import built_site
+
+    site = built_site()
+    requests: list[str] = []
+    errors: list[str] = []
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/*", lambda route: (requests.append(route.request.url),
+                                         route.continue_() if route.request.url.startswith("file:")
+                                         else route.abort()))
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto((site / "activations" / "relu.html").as_uri(), wait_until="load")
+        assert_math_rendered(page, min_count=2)
+        assert_plots_loaded(page)
+        page.locator("nav a", has_text="Leaky ReLU").first.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("activations/leaky_relu.html")
+        assert [u for u in requests if not u.startswith("file:")] == []
+        # Material looks for search/search_index.js under file:// (only its offline plugin, which
+        # needs a CDN shim, writes it); nothing else may fail
+        assert [e for e in errors if "search_index" not in e and "ERR_FILE_NOT_FOUND" not in e] == []
+    finally:
+        context.close()

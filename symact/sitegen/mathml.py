@@ -43,6 +43,8 @@ def to_latex(expr: sp.Basic, symbols=()) -> str:
     return sp.latex(expr, symbol_names=symbol_names(symbols))
 
 
+_UPRIGHT = re.compile(r'<mi mathvariant="normal">([^<]{1,10})</mi>')
+_UPRIGHT_RUN = re.compile(r'(?:<mi mathvariant="normal">[^<]{1,10}</mi>){2,}')
 _PRIME = re.compile(r"<msup>(<mi>[^<]*</mi>)(?:<mi>&#x02032;</mi>|<mrow><mi>&#x02032;</mi></mrow>)</msup>")
 
 
@@ -52,6 +54,9 @@ def latex_to_mathml(tex: str, display: bool = False) -> str:
     out = convert(tex, display="block" if display else "inline")
     # latex2mathml marks \operatorname{erf} as an operator (<mo>); MathML wants an identifier.
     out = re.sub(r"<mo>([A-Za-z]{2,})</mo>", r'<mi mathvariant="normal">\1</mi>', out)
+    # \mathrm{min\_val} comes out one <mi> per letter: one identifier reads (and is searched) better
+    out = _UPRIGHT_RUN.sub(lambda m: '<mi mathvariant="normal">' + "".join(_UPRIGHT.findall(m.group(0))) + "</mi>",
+                           out)
     # f' is f followed by a prime; as a superscript the prime glyph is raised twice
     out = _PRIME.sub(r'\1<mo lspace="0" rspace="0">&#x02032;</mo>', out)
     return out.replace("<math ", f'<math alttext="{html.escape(tex, quote=True)}" ', 1)

@@ -1,0 +1,114 @@
+"""Terminal reports: ``symact show NAME`` and ``symact table``."""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+
+import sympy as sp
+
+from . import registry
+from .errors import ExpressionError, SymactError
+
+
+def _parse_params(items: list[str]) -> dict[str, str]:
+    out = {}
+    for it in items:
+        k, sep, v = it.partition("=")
+        if not sep:
+            raise SymactError(f"--param expects name=value, got {it!r}")
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _resolve(name: str, params: dict[str, str]):
+    """A registered activation, or an ad-hoc one from an expression string (parsed safely)."""
+    from .activation import Activation, get
+
+    try:
+        return get(name, **params)
+    except SymactError as exc:
+        if not any(c in name for c in "()*+-/^$ ") :
+            raise
+        first = exc
+    from .definition import Definition
+    from .functions import x
+    from .parsing import parse_expression
+    from .verify import claim_functions
+
+    try:
+        expr = parse_expression(name, symbols={"x": x}, functions=claim_functions())
+    except ExpressionError:
+        raise first from None
+    return Activation(Definition(name="expr", expr=expr, summary=f"ad-hoc: {name}"), {})
+
+
+def cli_show(args: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="symact show", description="formula, derivative and derived properties")
+    p.add_argument("name", help="activation name or alias, or an expression in x such as 'x*sigmoid(1.702*x)'")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    ns = p.parse_args(args)
+    try:
+        act = _resolve(ns.name, _parse_params(ns.param))
+    except SymactError as exc:
+        print(f"symact show: {exc}", file=sys.stderr)
+        return 2
+    d = act.definition
+    print(f"{act.name}" + (f"  (aliases: {', '.join(d.aliases)})" if d.aliases else ""))
+    if d.summary:
+        print(f"  {d.summary}")
+    if act.params:
+        print("  parameters: " + ", ".join(f"{k} = {v:g}" for k, v in act.params.items()))
+    print("\nf(x) =")
+    print(sp.pretty(act.expr, use_unicode=True))
+    print("\nf'(x) =")
+    print(sp.pretty(act.derivative, use_unicode=True))
+    print("\nproperties (method in brackets):")
+    props = act.properties
+    width = max(len(label) for label, _, _ in props.labelled_rows())
+    for label, value, method in props.labelled_rows():
+        print(f"  {label:<{width}}  {value}  [{method}]")
+    return 0
+
+
+COLUMNS = ("range", "continuity", "monotonic", "bounded_below", "bounded_above", "f0", "fprime0", "zero_centred",
+           "approx_identity", "saturating_left", "saturating_right", "max_abs_grad", "max_abs_grad_at",
+           "dead_zone", "parity", "mean_normal", "variance_normal", "derivative_in_terms_of_f")
+
+
+def table_rows(progress=None) -> list[dict[str, str]]:
+    from .activation import get
+    from .properties import text
+
+    rows = []
+    for n in registry.names():
+        if progress:
+            progress(n)
+        p = get(n).properties
+        rows.append({"name": n, **{c: text(getattr(p, c)) for c in COLUMNS}})
+    return rows
+
+
+def cli_table(args: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="symact table", description="derived properties of the whole catalogue")
+    p.add_argument("--format", choices=("markdown", "csv", "json"), default="markdown")
+    ns = p.parse_args(args)
+    rows = table_rows(progress=lambda n: print(f"  {n}…", file=sys.stderr, end="\r"))
+    print(" " * 40, file=sys.stderr, end="\r")
+    if ns.format == "json":
+        print(json.dumps(rows, indent=1, ensure_ascii=False))
+    elif ns.format == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=["name", *COLUMNS])
+        w.writeheader()
+        w.writerows(rows)
+        print(buf.getvalue(), end="")
+    else:
+        cols = ["name", *COLUMNS]
+        print("| " + " | ".join(cols) + " |")
+        print("|" + "---|" * len(cols))
+        for r in rows:
+            print("| " + " | ".join(r[c].replace("|", "\\|") for c in cols) + " |")
+    return 0

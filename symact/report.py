@@ -78,10 +78,33 @@ COLUMNS = ("range", "continuity", "monotonic", "bounded_below", "bounded_above",
            "dead_zone", "parity", "mean_normal", "variance_normal", "derivative_in_terms_of_f")
 
 
+def _warm(name: str) -> str:
+    from .activation import get
+
+    get(name).properties  # noqa: B018 - computed for its disk-cache side effect
+    return name
+
+
+def warm_cache(names: list[str], progress=None) -> None:
+    """Compute the properties of ``names`` on every core (each worker fills the disk cache)."""
+    import multiprocessing as mp
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(len(names), os.cpu_count() or 1)
+    if workers < 2 or "fork" not in mp.get_all_start_methods():
+        return
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        for n in pool.map(_warm, names):
+            if progress:
+                progress(n)
+
+
 def table_rows(progress=None) -> list[dict[str, str]]:
     from .activation import get
     from .properties import text
 
+    warm_cache(registry.names(), progress)
     rows = []
     for n in registry.names():
         if progress:

@@ -339,11 +339,16 @@ def test_property_rows_render_whatever_the_properties_object_has():
     assert rows["max_abs_derivative"]["sort"] == "0.25" and rows["range"]["method"] == "limits + critical points"
 
     class WithRows:
+        _LABELS = (("fprime0", "f′(0)"),)
+
         def rows(self):
-            return [("parity", "odd", "symbolic"), ("continuity", sp.oo, "symbolic")]
+            return [("parity", "odd", "symbolic"), ("continuity", sp.oo, "symbolic"),
+                    ("fprime0", (sp.Integer(0), sp.Integer(1)), "one-sided limits")]
 
     rows = render.property_rows(WithRows())
-    assert [r["key"] for r in rows] == ["parity", "continuity"]
+    assert [r["key"] for r in rows] == ["parity", "continuity", "fprime0"]
+    assert rows[0]["label"] == "Parity" and rows[2]["label"] == "f′(0)"
+    assert rows[2]["value"].startswith("left <math") and ", right <math" in rows[2]["value"]
     assert "C" in rows[1]["value"] and "&#x0221E;" in rows[1]["value"]
 
 
@@ -373,3 +378,17 @@ def test_serve_previews_the_site(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_derived_properties_are_shown(site):
+    pytest.importorskip("symact.properties", reason="the properties module has not landed")
+    sigmoid = (site / "activations" / "sigmoid.html").read_text("utf-8")
+    assert 'data-key="range"' in sigmoid and 'data-key="continuity"' in sigmoid
+    assert 'class="math-block in-terms-of-f"' in sigmoid, "σ′ written in terms of σ"
+    props = symact.get("sigmoid").properties
+    row = sigmoid[sigmoid.index('data-key="max_abs_grad"'):]
+    assert str(props.max_abs_grad) == "1/4"
+    assert "<mfrac><mrow><mn>1</mn></mrow><mrow><mn>4</mn></mrow></mfrac>" in row[:400]
+    index = (site / "index.html").read_text("utf-8")
+    for header in ("Range", "Continuity", "Monotonic"):
+        assert f"<th>{header}</th>" in index

@@ -89,6 +89,8 @@ def fmt_value(v: Any) -> str:
         return html.escape(str(int(v)))
     if isinstance(v, dict):
         return ", ".join(f"{html.escape(str(k))}: {fmt_value(x)}" for k, x in v.items())
+    if isinstance(v, tuple) and len(v) == 2 and all(isinstance(t, sp.Basic) for t in v):
+        return f"left {fmt_value(v[0])}, right {fmt_value(v[1])}"   # one-sided values at a kink
     if isinstance(v, tuple | list):
         return ", ".join(fmt_value(x) for x in v)
     fmt = getattr(v, "_repr_html_", None) or getattr(v, "html", None)
@@ -141,13 +143,15 @@ def property_rows(props: Any) -> list[dict[str, str]]:
         return []
     methods = getattr(props, "methods", None)
     methods = methods if isinstance(methods, dict) else {}
+    labels = getattr(props, "_LABELS", None) or getattr(props, "LABELS", None) or ()
+    labels = dict(labels) if not isinstance(labels, dict) else labels
     raw: list[tuple[str, str, Any, str]] = []   # key, label, value, method
     rows = getattr(props, "rows", None)
     if callable(rows):
         for r in rows():
             if isinstance(r, tuple | list):
                 k = str(r[0])
-                raw.append((k, k.replace("_", " "), r[1], str(r[2]) if len(r) > 2 and r[2] else ""))
+                raw.append((k, labels.get(k, k.replace("_", " ")), r[1], str(r[2]) if len(r) > 2 and r[2] else ""))
             else:
                 k = str(getattr(r, "key", getattr(r, "name", getattr(r, "label", ""))))
                 raw.append((k, str(getattr(r, "label", k)).replace("_", " "), getattr(r, "value", None),
@@ -162,11 +166,13 @@ def property_rows(props: Any) -> list[dict[str, str]]:
         for n in names:
             if n in ("methods", "activation", "name"):
                 continue
-            raw.append((n, n.replace("_", " "), getattr(props, n), str(methods.get(n, "") or "")))
+            raw.append((n, labels.get(n, n.replace("_", " ")), getattr(props, n), str(methods.get(n, "") or "")))
     out = []
     for k, label, v, method in raw:
         value = _continuity_html(v) if k == "continuity" else fmt_value(v)
-        out.append({"key": k, "label": label[:1].upper() + label[1:], "value": value,
+        if len(label) > 1 and label[1].isalpha():  # "range" -> "Range", but "f(0)" stays
+            label = label[:1].upper() + label[1:]
+        out.append({"key": k, "label": label, "value": value,
                     "method": html.escape(method), "sort": sort_value(v)})
     return out
 
@@ -248,8 +254,11 @@ def symbolic_record(act) -> dict[str, Any]:
     rec["in_terms_of_f"] = ""
     for a in IN_TERMS_OF_F:
         v = getattr(props, a, None) if props is not None else None
-        if v is not None:
-            rec["in_terms_of_f"] = fmt_value(v).replace('display="inline"', 'display="block"')
+        if isinstance(v, sp.Basic):
+            y = sp.Symbol("y", real=True)
+            if v.free_symbols & {y, sp.Symbol("y")}:
+                v = v.xreplace({y: sp.Function("f")(sp.Symbol("x")), sp.Symbol("y"): sp.Function("f")(sp.Symbol("x"))})
+            rec["in_terms_of_f"] = latex_to_mathml("f'(x) = " + to_latex(v), True)
             break
     return rec
 

@@ -73,26 +73,32 @@ def family_key(slug: str) -> tuple:
 # formatting of derived values
 
 
-def fmt_value(v: Any) -> str:
-    """HTML for one derived value: SymPy objects as MathML, booleans as yes/no, None as undecided."""
+def fmt_value(v: Any, digits: int = 10) -> str:
+    """HTML for one derived value: SymPy objects as MathML, booleans as yes/no, None as undecided.
+
+    Floats inside SymPy values are shown to ``digits`` significant digits.
+    """
     if v is None:
         return '<span class="undecided">undecided</span>'
     if isinstance(v, bool | np.bool_) or v is sp.true or v is sp.false:
         return "yes" if bool(v) else "no"
     if isinstance(v, sp.Basic):
+        floats = v.atoms(sp.Float)
+        if floats:
+            v = v.xreplace({f: sp.Float(sp.Float(f).evalf(digits), digits) for f in floats})
         return latex_to_mathml(to_latex(v))
     if isinstance(v, float | np.floating):
         if math.isinf(v):
             return latex_to_mathml(r"\infty" if v > 0 else r"-\infty")
-        return html.escape(f"{float(v):.6g}")
+        return html.escape(f"{float(v):.{min(digits, 12)}g}")
     if isinstance(v, int | np.integer):
         return html.escape(str(int(v)))
     if isinstance(v, dict):
-        return ", ".join(f"{html.escape(str(k))}: {fmt_value(x)}" for k, x in v.items())
+        return ", ".join(f"{html.escape(str(k))}: {fmt_value(x, digits)}" for k, x in v.items())
     if isinstance(v, tuple) and len(v) == 2 and all(isinstance(t, sp.Basic) for t in v):
-        return f"left {fmt_value(v[0])}, right {fmt_value(v[1])}"   # one-sided values at a kink
+        return f"left {fmt_value(v[0], digits)}, right {fmt_value(v[1], digits)}"   # one-sided values at a kink
     if isinstance(v, tuple | list):
-        return ", ".join(fmt_value(x) for x in v)
+        return ", ".join(fmt_value(x, digits) for x in v)
     fmt = getattr(v, "_repr_html_", None) or getattr(v, "html", None)
     if callable(fmt):
         return str(fmt())
@@ -247,7 +253,7 @@ def symbolic_record(act) -> dict[str, Any]:
         for a in attrs:
             if props is not None and hasattr(props, a):
                 v = getattr(props, a)
-                cols[header] = {"value": _continuity_html(v) if a == "continuity" else fmt_value(v),
+                cols[header] = {"value": _continuity_html(v) if a == "continuity" else fmt_value(v, 4),
                                 "sort": sort_value(v)}
                 break
     rec["columns"] = cols

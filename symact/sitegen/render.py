@@ -313,7 +313,8 @@ def load_prose() -> dict[str, Any]:
 
 def usage_snippet(act) -> str:
     d = act.definition
-    args = "".join(f", {p.name}={p.default}" for p in d.params if p.used)
+    # parameters spelled out at their defaults, unless the default is a long constant (SELU's)
+    args = "".join(f", {p.name}={p.default}" for p in d.params if p.used and len(str(p.default)) <= 10)
     lines = ["import numpy as np", "import symact", "",
              f'act = symact.get("{d.name}"{args})', "x = np.linspace(-3.0, 3.0, 7)"]
     if d.kind == "elementwise":

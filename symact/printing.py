@@ -59,6 +59,8 @@ class KernelPrinter(SciPyPrinter):
             rest = sp.Mul(*[a for a in expr.args if a is not f])
             return f"{self._module_format('symact._runtime.symact_mul_sq')}({self._print(rest)}, {self._print(r)})"
         c, rest = expr.as_coeff_Mul()
+        if c.is_Float and float(c) == 1.0 and rest != 1:  # 1.0*u is u exactly: not a pass over the array
+            return self._print(rest)
         if c.is_Rational and not c.is_Integer and abs(c.p) == 1 and rest != 1:
             sign = "-" if c.p < 0 else ""
             return f"{sign}({self._print(rest)})/{c.q}"
@@ -78,6 +80,9 @@ class KernelPrinter(SciPyPrinter):
         return self._minmax(expr, "numpy.minimum")
 
     def _print_Piecewise(self, expr):
+        low = lower_piecewise(expr)
+        if low is not None:
+            return self._print(low)
         where = self._module_format("numpy.where")
         *pieces, (last, cond) = expr.args
         out = self._print(last) if cond == sp.true else f"{where}({self._print(cond)}, {self._print(last)}, numpy.nan)"
@@ -109,6 +114,62 @@ class KernelPrinter(SciPyPrinter):
 
     def _print_sign(self, expr):
         return f"{self._module_format('numpy.sign')}({self._print(expr.args[0])})"
+
+
+def _float(e) -> float | None:
+    return float(e) if e.is_number and e.is_real else None
+
+
+def lower_piecewise(expr: sp.Piecewise) -> sp.Expr | None:
+    """Max/Min form of a ramp or clamp Piecewise (one pass each, NaN propagates); None for other shapes.
+
+    ``where(x > c, x, c)`` -> ``maximum(x, c)``; ``where(x > 0, x, k*x)`` -> ``maximum(x, k*x)``
+    (0 <= k < 1; minimum for k > 1); ``(lo, x <= a), (hi, x >= b), (g, True)`` with g increasing
+    and linear, g(a) == lo and g(b) == hi exactly in float64 -> ``minimum(maximum(g, lo), hi)``
+    (rounding is monotone, so g stays beyond lo/hi outside [a, b]); soft thresholding ->
+    ``x - clip(x, -l, l)``.  Each form takes the same value as the Piecewise at every float.
+    """
+    args = expr.args
+    if len(args) == 2 and args[1][1] == sp.true:
+        (e1, c1), (e2, _) = args
+        if isinstance(c1, (sp.StrictGreaterThan, sp.GreaterThan)) and c1.lhs.is_Symbol and c1.lhs == e1:
+            v, c = e1, _float(c1.rhs)
+            if c is None:
+                return None
+            if e2.is_number and _float(e2) == c:
+                return sp.Max(v, e2, evaluate=False)
+            k = _float(e2 / v) if c == 0 and not e2.has(sp.Piecewise) else None
+            if k is not None and 0 <= k < 1:
+                return sp.Max(v, e2, evaluate=False)
+            if k is not None and k > 1:
+                return sp.Min(v, e2, evaluate=False)
+        return None
+    if len(args) != 3 or args[2][1] != sp.true:
+        return None
+    (e1, c1), (e2, c2), (g, _) = args
+    lo_hi = {}
+    for e, c in ((e1, c1), (e2, c2)):
+        if not (isinstance(c, sp.Rel) and c.lhs.is_Symbol and c.rhs.is_number):
+            return None
+        side = "lo" if c.rel_op in ("<", "<=") else "hi"
+        lo_hi[side] = (c.lhs, e, _float(c.rhs))
+    if set(lo_hi) != {"lo", "hi"} or lo_hi["lo"][0] != lo_hi["hi"][0]:
+        return None
+    v = lo_hi["lo"][0]
+    (_, lo, a), (_, hi, b) = lo_hi["lo"], lo_hi["hi"]
+    if a is None or b is None or not a < b:
+        return None
+    if lo.is_number and hi.is_number and g.is_polynomial(v) and sp.degree(g, v) == 1 and _float(sp.diff(g, v)) > 0:
+        import numpy as np
+
+        fn = sp.lambdify(v, g, modules="numpy", printer=new_printer())
+        if float(fn(np.float64(a))) == _float(lo) and float(fn(np.float64(b))) == _float(hi):
+            return sp.Min(sp.Max(g, lo, evaluate=False), hi, evaluate=False)
+        return None
+    lam = _float(v - hi) if hi.is_Add else None  # soft thresholding: (v - l, v > l), (v + l, v < -l), (0, True)
+    if g == 0 and lam is not None and lam == -a == b and sp.expand(lo - v - lam) == 0 and sp.expand(hi - v + lam) == 0:
+        return v - sp.Min(sp.Max(v, -b, evaluate=False), b, evaluate=False)
+    return None
 
 
 def new_printer() -> KernelPrinter:

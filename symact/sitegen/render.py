@@ -455,8 +455,7 @@ def render_pages(
     index_rows = [ctx_activation(a) for a in acts]
     columns = [h for h, _ in INDEX_COLUMNS if any(h in r["rec"]["columns"] for r in index_rows)]
     out.blocks["table"] = lambda root: table_tpl.render(rows=index_rows, columns=columns, root=root)
-    concept = dc.json("concepts", key(code, *(definition_fingerprint(a) for a in acts)),
-                      lambda: figures.compute(acts, dc, plot_code).to_json())
+    concept = _concepts(acts, dc, code, plot_code)
     out.files.update({k: v.encode("utf-8") for k, v in concept["files"].items()})
     for name, ctx in concept["blocks"].items():
         tpl = env.get_template(f"figures/{name}.md.j2")
@@ -497,11 +496,25 @@ def _activation_assets(act, dc: DiskCache, code: str, plot_code: bytes, xs: np.n
     return rec, (f, g), svg
 
 
-def _worker(name: str, root, code: str, plot_code: bytes, xs: np.ndarray) -> dict:
+def _concepts(acts, dc: DiskCache, code: str, plot_code: bytes) -> dict:
+    return dc.json("concepts", _concepts_key(acts, code), lambda: figures.compute(acts, dc, plot_code).to_json())
+
+
+def _concepts_key(acts, code: str) -> str:
+    return key(code, *(definition_fingerprint(a) for a in acts))
+
+
+def _worker(job: str, names: list[str], root, code: str, plot_code: bytes, xs: np.ndarray) -> dict:
+    """One prefetch job in a forked process: an activation's assets, the identities, or the concept figures."""
     import symact
 
     dc = DiskCache(root)
-    _activation_assets(symact.get(name), dc, code, plot_code, xs)
+    if job == ":identities":
+        _identities(dc, code, lambda _m: None)
+    elif job == ":concepts":
+        _concepts([symact.get(n) for n in names], dc, code, plot_code)
+    else:
+        _activation_assets(symact.get(job), dc, code, plot_code, xs)
     return dc.mem
 
 
@@ -519,13 +532,20 @@ def _prefetch(acts, dc: DiskCache, code: str, plot_code: bytes, xs: np.ndarray, 
     missing = [a.name for a in acts if not dc.has("record", key(code, definition_fingerprint(a)), "json")
                or (a.definition.kind == "elementwise" and not dc.has(
                    "samples", key(code, definition_fingerprint(a), xs.tobytes()), "bin"))]
+    jobs = list(missing)
+    if not dc.has("concepts", _concepts_key(acts, code), "json"):
+        jobs.append(":concepts")
+    if not dc.has("identities", key(code, "identities"), "json"):
+        jobs.insert(0, ":identities")   # the longest single job goes first
+    missing = jobs
     workers = min(os.cpu_count() or 1, 4, len(missing))
     if (workers < 2 or "fork" not in multiprocessing.get_all_start_methods()
             or threading.current_thread() is not threading.main_thread() or threading.active_count() > 1):
         return
-    say(f"deriving {len(missing)} activations on {workers} processes")
+    say(f"deriving {len(missing)} jobs (activations, identities, concept figures) on {workers} processes")
+    names = [a.name for a in acts]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as ex:
-        futures = [ex.submit(_worker, n, dc.root, code, plot_code, xs) for n in missing]
+        futures = [ex.submit(_worker, n, names, dc.root, code, plot_code, xs) for n in missing]
         for fut in futures:
             dc.mem.update(fut.result())
 

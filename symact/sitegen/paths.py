@@ -6,7 +6,6 @@ when it builds a wheel (so an installed symact carries real copies at the same p
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent          # .../symact
@@ -45,9 +44,7 @@ def default_out() -> Path:
 
 
 def cache_dir() -> Path:
-    """On-disk cache of symbolic work: $SYMACT_CACHE_DIR, else $XDG_CACHE_HOME/symact/site."""
-    env = os.environ.get("SYMACT_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "symact" / "site"
+    """On-disk cache of the site's symbolic work: ``site/`` inside symact's one cache ($SYMACT_CACHE)."""
+    from ..cache import cache_dir as root
+
+    return root() / "site"

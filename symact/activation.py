@@ -93,6 +93,18 @@ class Activation:
         """f'(x) elementwise."""
         return self.grad_kernel(x_, out=out)
 
+    def backend(self, name: str = "numpy"):
+        """These kernels from another backend: "numpy" (default, the reference: ``self``) or "numba"
+        (fused single-pass loops compiled from the same stable forms; extra ``fast``).  Same dtype and
+        NaN/inf policy; the result has ``__call__(x, out=None)`` and ``grad(x, out=None)``."""
+        if name == "numpy":
+            return self
+        if name == "numba":
+            from .numba_backend import fused
+
+            return fused(self)
+        raise ValueError(f"unknown backend {name!r} (have: 'numpy', 'numba')")
+
     def vjp(self, x_: Any, g: Any, axis: int | None = None):
         """Vector-Jacobian product g * f'(x) (the Jacobian of an elementwise f is diagonal)."""
         gr = self.grad(x_)

@@ -1,0 +1,97 @@
+"""The benchmark runs and reports (no timing assertions); the numba backend meets the accuracy goal."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import symact
+from symact import bench
+from symact.accuracy import Reference, breakpoints, grid, measure_values
+
+
+@pytest.fixture(scope="module")
+def short_report(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "bench.json"
+    report = bench.run(short=True, json_path=str(path), progress=None, repeats=1, numba=False)
+    return report, json.loads(path.read_text())
+
+
+def test_short_bench_json_is_well_formed(short_report):
+    report, data = short_report
+    assert data["schema"] == 1 and data["sizes"] == [100, 10**4] and set(data["impls"]) == set(bench.IMPLS)
+    seen = {(r["name"], r["which"], r["dtype"], r["n"]) for r in data["results"]}
+    for name in symact.names():
+        for which in ("f", "grad"):
+            for dt in ("float32", "float64"):
+                assert (name, which, dt, 10**4) in seen, (name, which, dt)
+    for r in data["results"]:
+        assert r["seconds"]["symact"] > 0 and r["seconds"]["floor"] > 0
+        assert set(r["ratios"]) == {"hand", "torch_out", "floor", "numba_torch_out", "numba_floor"}
+    assert all({"value", "target", "met"} <= set(g) for g in data["goals"].values())
+    assert "goals:" in bench.format_table(report)
+
+
+def test_hand_written_versions_compute_the_same_functions():
+    """The baselines must be the functions they claim to be (default parameters), away from kinks."""
+    x = np.linspace(-5, 5, 2001) + 1e-3
+    for name, (f, g) in bench.HAND.items():
+        act = symact.get(name)
+        np.testing.assert_allclose(f(x), act(x), rtol=1e-6, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(g(x), act.grad(x), rtol=1e-6, atol=1e-12, err_msg=name + "'")
+
+
+def test_cli_bench_short_subset(tmp_path, capsys):
+    path = tmp_path / "b.json"
+    assert bench.cli_bench(["--short", "--names", "relu,gelu", "--json", str(path), "--repeats", "1",
+                            "--no-numba"]) == 0
+    assert {r["name"] for r in json.loads(path.read_text())["results"]} == {"relu", "gelu"}
+    assert "relu" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["relu", "gelu", "silu", "elu", "hardswish", "sigmoid", "softsign", "tanh"])
+def test_blocked_evaluation_matches_one_shot(name):
+    """Large arrays are evaluated in blocks; every element must equal the unblocked result."""
+    act = symact.get(name)
+    x = np.random.default_rng(1).standard_normal(40000) * 30
+    x[::97] = np.nan
+    x[5], x[6] = np.inf, -np.inf
+    for dt in (np.float64, np.float32):
+        xs = x.astype(dt)
+        small = np.concatenate([act(xs[i:i + 1000]) for i in range(0, xs.size, 1000)])
+        out = np.empty_like(xs)
+        np.testing.assert_array_equal(act(xs), small)
+        np.testing.assert_array_equal(act(xs, out=out), small)
+        gs = np.concatenate([act.grad(xs[i:i + 1000]) for i in range(0, xs.size, 1000)])
+        np.testing.assert_array_equal(act.grad(xs), gs)
+
+
+
+NUMBA_NAMES = ["relu", "leaky_relu", "hardtanh", "softshrink", "hardswish", "sigmoid", "silu", "gelu", "mish",
+               "softplus", "elu", "tanh", "sine", "log_sigmoid", "softsign"]
+
+
+@pytest.mark.parametrize("name", NUMBA_NAMES)
+def test_numba_backend_meets_accuracy_goal(name):
+    pytest.importorskip("numba")
+    act = symact.get(name)
+    fast = act.backend("numba")
+    for which, expr, fn in (("f", act.expr, fast), ("grad", act.derivative, fast.grad)):
+        for dt in (np.float64, np.float32):
+            xs = grid(dt, extra=breakpoints(act.expr))
+            got = fn(xs)
+            assert got.dtype == xs.dtype
+            m = measure_values(Reference(expr), xs, got, name=name, which=which)
+            assert m.ok, f"{name} {which} {dt.__name__}: excess {m.max_excess:.3g} ULP at {m.excess_x!r}"
+            special = np.array([np.nan, np.inf, -np.inf], dt)
+            np.testing.assert_array_equal(fn(special), (act if which == "f" else act.grad)(special))
+            out = np.empty_like(xs)
+            assert fn(xs, out=out) is out and np.array_equal(out, got, equal_nan=True)
+
+
+def test_backend_names():
+    act = symact.get("relu")
+    assert act.backend("numpy") is act
+    with pytest.raises(ValueError, match="unknown backend"):
+        act.backend("cuda")

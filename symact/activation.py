@@ -105,6 +105,18 @@ class Activation:
             return fused(self)
         raise ValueError(f"unknown backend {name!r} (have: 'numpy', 'numba')")
 
+    def torch(self, **kw):
+        """A ``torch.nn.Module`` whose backward is ``self.derivative`` (``symact.interop.to_torch``)."""
+        from .interop import to_torch
+
+        return to_torch(self, **kw)
+
+    def jax(self):
+        """A JAX function with a ``jax.custom_jvp`` from ``self.derivative`` (``symact.interop.to_jax``)."""
+        from .interop import to_jax
+
+        return to_jax(self)
+
     def vjp(self, x_: Any, g: Any, axis: int | None = None):
         """Vector-Jacobian product g * f'(x) (the Jacobian of an elementwise f is diagonal)."""
         gr = self.grad(x_)

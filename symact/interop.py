@@ -5,8 +5,9 @@ the stable forms the NumPy kernels use (``act.kernel.stable``, ``act.grad_kernel
 symbolic derivative; ``to_jax(act)`` a function with a ``jax.custom_jvp`` from the same derivative.
 Neither framework is imported until one of these is called (``import symact`` imports neither).
 
-Like the NumPy kernels, float16/bfloat16/float32 inputs are computed in float64 and rounded once
-(``upcast=False`` computes in the input's dtype instead, e.g. on GPUs without fast float64), and at
+In PyTorch, like the NumPy kernels, float16/bfloat16/float32 inputs are computed in float64 and rounded
+once (``upcast=False`` computes in the input's dtype instead, e.g. on GPUs without fast float64); JAX
+computes in the input's dtype (float64 needs ``jax_enable_x64``).  In both, NaN propagates and at
 +-inf where the printed form gives inf*0 = NaN the result is the limit of f (or f') there.
 """
 from __future__ import annotations

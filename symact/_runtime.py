@@ -40,7 +40,8 @@ def symact_ndtr(u):
     """Standard normal CDF Phi(u).  scipy.special.ndtr underflows to 0 below u = -37.5 where
     the truth is still ~1e-310; there Phi(u) = erfcx(-u/sqrt2)/2 * exp(-u^2/2) with u^2 taken
     exactly (double-double), so the only rounding left is that of the final subnormal."""
-    from scipy.special import erfcx, ndtr as _ndtr
+    from scipy.special import erfcx
+    from scipy.special import ndtr as _ndtr
 
     out = _ndtr(u)
     tail = (u < -1) & (u > -40)  # below -40 the truth (< 1e-350) underflows, as ndtr says

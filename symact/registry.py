@@ -36,9 +36,15 @@ def _forget(name: str) -> None:
 
 
 def _clear_caches() -> None:
+    """Bound activations and the claim-function table are derived from the registry: rebuild lazily."""
+    import sys
+
     from . import activation
 
     activation.get.cache_clear()
+    verify = sys.modules.get("symact.verify")
+    if verify is not None:
+        verify._CLAIM_FUNCTIONS = None  # noqa: SLF001 - the registry owns when it goes stale
 
 
 def definition(name: str) -> Definition:

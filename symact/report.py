@@ -10,7 +10,7 @@ import sys
 import sympy as sp
 
 from . import registry
-from .errors import ExpressionError, SymactError
+from .errors import SymactError
 
 
 def _parse_params(items: list[str]) -> dict[str, str]:
@@ -25,24 +25,19 @@ def _parse_params(items: list[str]) -> dict[str, str]:
 
 def _resolve(name: str, params: dict[str, str]):
     """A registered activation, or an ad-hoc one from an expression string (parsed safely)."""
-    from .activation import Activation, get
+    from .activation import get
+    from .userdef import from_expression
 
     try:
         return get(name, **params)
     except SymactError as exc:
-        if not any(c in name for c in "()*+-/^$ ") :
+        if not any(c in name for c in "()*+-/^$ "):
             raise
         first = exc
-    from .definition import Definition
-    from .functions import x
-    from .parsing import parse_expression
-    from .verify import claim_functions
-
     try:
-        expr = parse_expression(name, symbols={"x": x}, functions=claim_functions())
-    except ExpressionError:
+        return from_expression(name)
+    except SymactError:
         raise first from None
-    return Activation(Definition(name="expr", expr=expr, summary=f"ad-hoc: {name}"), {})
 
 
 def cli_show(args: list[str]) -> int:

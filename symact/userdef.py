@@ -159,7 +159,6 @@ def define(name: str, expr: Any, params: Mapping[str, Any] | None = None, *, ali
                               + ("" if user else " (pass replace=True to shadow it)"))
     registry.register(defn, replace=replace)
     _USER.add(defn.name)
-    _forget_claims()
     return get(name)
 
 
@@ -169,13 +168,6 @@ def _is_registered(n: str) -> bool:
     except SymactError:
         return False
     return True
-
-
-def _forget_claims() -> None:
-    """New names become callable in later expressions (``x*my_act(x)``)."""
-    from . import verify
-
-    verify._CLAIM_FUNCTIONS = None  # noqa: SLF001 - the table is rebuilt lazily from the registry
 
 
 def from_expression(text: Any, params: Mapping[str, Any] | None = None, *, name: str = "expression") -> Activation:

@@ -14,7 +14,7 @@ import symact
 from symact import registry
 from symact.errors import DefinitionError, ExpressionError, ParameterError
 from symact.functions import sigmoid, softplus, x
-from symact.userdef import _USER, _forget_claims, from_expression
+from symact.userdef import _USER, from_expression
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,8 +27,7 @@ def forget():
     for n in names:
         registry._forget(n)  # noqa: SLF001
         _USER.discard(n)
-    registry._clear_caches()  # noqa: SLF001
-    _forget_claims()
+    registry._clear_caches()  # noqa: SLF001 - also forgets the claim-function table
 
 
 def test_define_gives_everything_a_builtin_has(forget):

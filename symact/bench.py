@@ -330,7 +330,7 @@ def run(names: Iterable[str] | None = None, sizes: Iterable[int] = (10**2, 10**4
     if short:
         sizes, repeats = (10**2, 10**4), min(repeats, 3)
     sizes, dtypes = tuple(int(n) for n in sizes), tuple(dtypes)
-    names = list(names) if names is not None else registry.names()
+    names = list(names) if names is not None else registry.names(kind="elementwise")
     try:
         import torch
 

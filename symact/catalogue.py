@@ -262,3 +262,6 @@ act("hardswish", Piecewise((0, x <= -3), (x, x >= 3), (x * (x + 3) / 6, True)), 
 act("sine", sin(W0.symbol * x), params=(W0,), family="periodic", aliases=("siren",),
     summary="sin(w0·x): periodic activation of implicit neural representations (needs SIREN's init).",
     used_in="SIREN: neural fields, signed distance functions", references=(SITZMANN,))
+
+# ---- further catalogue modules: same records, grouped by where they come from ----------
+from . import catalogue_frameworks, catalogue_literature  # noqa: E402, F401 - they register on import

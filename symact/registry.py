@@ -58,13 +58,14 @@ def definition(name: str) -> Definition:
         raise UnknownActivationError(str(name), sorted([*_DEFS, *_ALIASES])) from None
 
 
-def names(filter: str | None = None) -> list[str]:  # noqa: A002 - timm's name for it
-    """Canonical names, sorted; ``filter`` is a glob (``"gelu*"``) over names and aliases."""
+def names(filter: str | None = None, *, kind: str | None = None) -> list[str]:  # noqa: A002 - timm's name
+    """Canonical names, sorted; ``filter`` is a glob (``"gelu*"``) over names and aliases;
+    ``kind`` keeps one kind only (``"elementwise"``, ``"vector"``, ``"gated"``)."""
     _ensure_loaded()
-    if filter is None:
-        return sorted(_DEFS)
     return sorted(
-        n for n, d in _DEFS.items() if any(fnmatch.fnmatch(a, filter) for a in (n, *d.aliases))
+        n for n, d in _DEFS.items()
+        if (kind is None or d.kind == kind)
+        and (filter is None or any(fnmatch.fnmatch(a, filter) for a in (n, *d.aliases)))
     )
 
 

@@ -13,7 +13,7 @@ from hypothesis.extra import numpy as hnp
 import symact
 from symact import x
 
-NAMES = symact.names()
+NAMES = symact.names(kind="elementwise")
 SEED = ["identity", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "rrelu", "elu", "celu", "selu", "softplus",
         "gelu", "gelu_tanh", "gelu_sigmoid", "silu", "swish_beta", "mish", "tanhshrink", "softshrink", "hardshrink",
         "relu6", "softsign", "hardtanh", "threshold", "heaviside", "log_sigmoid", "hardsigmoid", "hardswish", "sine"]

@@ -17,7 +17,7 @@ import symact
 from symact.accuracy import breakpoints
 
 ROOT = Path(__file__).resolve().parents[1]
-ELEMENTWISE = [n for n in symact.names() if symact.definition(n).kind == "elementwise"]
+ELEMENTWISE = symact.names(kind="elementwise")
 CANDIDATES = np.array([-6.3, -3.7, -1.3, -0.55, -0.05, 0.12, 0.8, 1.6, 4.1, 7.3, 23.5])
 EDGES = np.array([-np.inf, -1e300, -800.0, -40.0, -1e-8, 0.0, 1e-8, 40.0, 800.0, 1e300, np.inf, np.nan])
 

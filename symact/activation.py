@@ -173,6 +173,10 @@ def _key(params: dict[str, Any]) -> tuple:
 def _get(name: str, key: tuple) -> Activation:
     defn = registry.definition(name)
     values = defn.bind(**{k: _unrepr(v) for k, v in key})
+    if defn.kind != "elementwise":  # softmax-like and gated: act(x, axis), Jacobian-based vjp
+        from .vector import VectorActivation
+
+        return VectorActivation(defn, values)
     return Activation(defn, values)
 
 

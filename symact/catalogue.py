@@ -264,4 +264,4 @@ act("sine", sin(W0.symbol * x), params=(W0,), family="periodic", aliases=("siren
     used_in="SIREN: neural fields, signed distance functions", references=(SITZMANN,))
 
 # ---- further catalogue modules: same records, grouped by where they come from ----------
-from . import catalogue_frameworks, catalogue_literature  # noqa: E402, F401 - they register on import
+from . import catalogue_frameworks, catalogue_literature, catalogue_vector  # noqa: E402, F401 - they register

@@ -122,10 +122,7 @@ class Definition:
             raise DefinitionError(f"{where}: names are lower-case identifiers")
         if not isinstance(self.expr, sp.Expr):
             raise DefinitionError(f"{where}: expr must be a SymPy expression, got {type(self.expr).__name__}")
-        known = {x, *(p.symbol for p in self.params), *(sp.Symbol(s, real=True) for s in self.sampled)}
-        free = self.expr.free_symbols - known
-        if free:
-            raise DefinitionError(f"{where}: expr uses undeclared symbols {sorted(map(str, free))}")
+        self._check_symbols(where)
         names = [p.name for p in self.params]
         if len(set(names)) != len(names) or "x" in names:
             raise DefinitionError(f"{where}: parameter names must be unique and not 'x'")
@@ -137,6 +134,12 @@ class Definition:
         for s, (lo, hi) in self.sampled.items():
             if lo not in names or hi not in names:
                 raise DefinitionError(f"{where}: sampled {s!r} needs parameters {lo!r} and {hi!r}")
+
+    def _check_symbols(self, where: str) -> None:
+        known = {x, *(p.symbol for p in self.params), *(sp.Symbol(s, real=True) for s in self.sampled)}
+        free = self.expr.free_symbols - known
+        if free:
+            raise DefinitionError(f"{where}: expr uses undeclared symbols {sorted(map(str, free))}")
 
     @property
     def param_symbols(self) -> dict[str, sp.Symbol]:

@@ -216,6 +216,8 @@ def symbolic_record(act) -> dict[str, Any]:
     d = act.definition
     syms = _param_symbols(d)
     rec: dict[str, Any] = {"warnings": []}
+    if d.kind != "elementwise":
+        return _vector_record(act, rec)
     rec["formula_latex"] = to_latex(d.expr, syms)
     try:
         dexpr = derivative(d.expr)
@@ -266,6 +268,31 @@ def symbolic_record(act) -> dict[str, Any]:
                 v = v.xreplace({y: sp.Function("f")(sp.Symbol("x")), sp.Symbol("y"): sp.Function("f")(sp.Symbol("x"))})
             rec["in_terms_of_f"] = latex_to_mathml("f'(x) = " + to_latex(v), True)
             break
+    return rec
+
+
+def _vector_record(act, rec: dict[str, Any]) -> dict[str, Any]:
+    """A vector-valued or gated activation: y_i, the derived Jacobian (entry and the n = 3 matrix), the vjp.
+
+    Nothing is caught here: a vector entry whose Jacobian cannot be derived fails the build loudly."""
+    d = act.definition
+    rec["formula_latex"] = ("y_{i} = " if d.kind == "vector" else "f(a, b) = ") + act.latex
+    rec["derivative_latex"] = (r"J_{i j} = \frac{\partial y_{i}}{\partial x_{j}} = " if d.kind == "vector"
+                               else r"\left(\frac{\partial f}{\partial a}, \frac{\partial f}{\partial b}\right) = "
+                               ) + act.derivative_latex
+    for k in ("formula", "derivative"):
+        rec[k] = latex_to_mathml(rec[f"{k}_latex"], True)
+        rec[f"{k}_inline"] = latex_to_mathml(act.latex if k == "formula" else act.derivative_latex, False)
+    rec["jacobian_matrix"] = (latex_to_mathml(r"J = " + act.jacobian_matrix_latex, True)
+                              if d.kind == "vector" and d.form.kind != "maxout" else "")
+    rec["vjp"] = latex_to_mathml(r"v_{j} = \sum_{i} g_{i} J_{i j} = " + act.vjp_latex, True) if act.vjp_latex \
+        and d.kind == "vector" else (latex_to_mathml(r"(\bar a, \bar b) = " + act.vjp_latex, True)
+                                     if act.vjp_latex else "")
+    rec["note"] = d.note
+    rec["params"] = [{"name": p.name, "symbol": latex_to_mathml("T" if p.name == "temperature" else p.name),
+                      "default": str(p.default), "domain": latex_to_mathml(sp.latex(p.domain)), "doc": p.doc,
+                      "used": p.used} for p in d.params]
+    rec.update(constraints=[], sampled=[], properties=[], has_properties=False, columns={}, in_terms_of_f="")
     return rec
 
 

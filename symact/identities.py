@@ -177,9 +177,15 @@ def _celu_is_elu_at_1():
     return _equal(_bound("celu", alpha=1), _bound("elu", alpha=1))
 
 
+def _softmax(zs) -> list[sp.Expr]:
+    """The catalogue's softmax, expanded for the concrete inputs ``zs``."""
+    from .activation import get
+
+    return get("softmax").components(zs)
+
+
 def _softmax2(z1: sp.Symbol, z2: sp.Symbol) -> sp.Expr:
-    # softmax is vector-valued and not an elementwise catalogue entry: its standard definition
-    return sp.exp(z1) / (sp.exp(z1) + sp.exp(z2))
+    return _softmax([z1, z2])[0]
 
 
 def _softmax_two_classes():
@@ -191,8 +197,7 @@ def _cross_entropy_softmax_gradient():
     z = sp.symbols("z1:4", real=True)
     y1, y2 = sp.symbols("y1 y2", real=True)
     y = (y1, y2, 1 - y1 - y2)  # any targets summing to 1 (one-hot or smoothed)
-    denom = sum(sp.exp(zi) for zi in z)
-    p = [sp.exp(zi) / denom for zi in z]
+    p = _softmax(z)
     loss = -sum(yi * sp.log(pi) for yi, pi in zip(y, p, strict=True))
     return _equal(sp.diff(loss, z[0]), p[0] - y1, var=z[0],
                   params={z[1]: sp.S.Reals, z[2]: sp.S.Reals, y1: sp.S.Reals, y2: sp.S.Reals})

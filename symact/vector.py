@@ -286,6 +286,19 @@ class VectorActivation(Activation):
             raise TypeError("maxout's vjp routes g to the arg max of each group (the Jacobian is a one-hot row)")
         return self._vjp_u * sp.diff(self._u, x).subs(x, X[j])
 
+    def components(self, xs) -> list[sp.Expr]:
+        """The outputs for the concrete inputs ``xs`` (index sums expanded): ``softmax.components([z1, z2])``."""
+        xs = list(xs)
+        kind = self.form.kind
+        if kind == "gated":
+            h = len(xs) // 2
+            return [self.expr.subs({a: va, b: vb}) for va, vb in zip(xs[:h], xs[h:], strict=True)]
+        if kind not in ("softmax", "log_softmax"):
+            raise TypeError(f"{self.name}: components are expanded for the softmax family and gated units")
+        e = self.expr.subs(n, len(xs))
+        values = {X[m + 1]: v for m, v in enumerate(xs)}
+        return [e.subs(i, r + 1).doit().xreplace(values) for r in range(len(xs))]
+
     @cached_property
     def latex(self) -> str:
         """y_i with the parameters as symbols (temperature printed T)."""

@@ -56,6 +56,8 @@ def cli_show(args: list[str]) -> int:
         print(f"  {d.summary}")
     if act.params:
         print("  parameters: " + ", ".join(f"{k} = {v:g}" for k, v in act.params.items()))
+    if d.kind != "elementwise":
+        return _show_vector(act)
     print("\nf(x) =")
     print(sp.pretty(act.expr, use_unicode=True))
     print("\nf'(x) =")
@@ -65,6 +67,23 @@ def cli_show(args: list[str]) -> int:
     width = max(len(label) for label, _, _ in props.labelled_rows())
     for label, value, method in props.labelled_rows():
         print(f"  {label:<{width}}  {value}  [{method}]")
+    return 0
+
+
+def _show_vector(act) -> int:
+    """Vector-valued and gated activations: output component, derived Jacobian and vjp (no property table)."""
+    sym = act.symbolic
+    gated = act.definition.kind == "gated"
+    print("\nf(a, b) =  (x = [a | b] split in halves along the axis)" if gated else "\ny_i =")
+    print(sp.pretty(sym.expr, use_unicode=True))
+    print("\n(∂f/∂a, ∂f/∂b) =" if gated else "\nJ_ij = ∂y_i/∂x_j =")
+    print(sp.pretty(sym.jacobian_expr, use_unicode=True))
+    if act.form.kind != "maxout":
+        print("\nvector-Jacobian product v_j = Σ_i g_i J_ij =" if not gated else "\nvjp (ā, b̄) =")
+        print(sp.pretty(sym.vjp_expr, use_unicode=True))
+    if act.definition.note:
+        print(f"\nnote: {act.definition.note}")
+    print("\n(no property table: the derived properties cover elementwise activations)")
     return 0
 
 
@@ -99,9 +118,10 @@ def table_rows(progress=None) -> list[dict[str, str]]:
     from .activation import get
     from .properties import text
 
-    warm_cache(registry.names(), progress)
+    names = registry.names(kind="elementwise")
+    warm_cache(names, progress)
     rows = []
-    for n in registry.names():
+    for n in names:
         if progress:
             progress(n)
         p = get(n).properties

@@ -48,11 +48,17 @@ def cli_names(args: list[str]) -> int:
 
     p = argparse.ArgumentParser(prog="symact names")
     p.add_argument("filter", nargs="?", help="glob over names and aliases, e.g. 'gelu*'")
+    p.add_argument("--kind", choices=("elementwise", "vector", "gated"), help="one kind only")
     ns = p.parse_args(args)
-    for n in registry.names(ns.filter):
+    names = registry.names(ns.filter, kind=ns.kind)
+    for n in names:
         d = registry.definition(n)
         alias = f" (aliases: {', '.join(d.aliases)})" if d.aliases else ""
-        print(f"{n}{alias}")
+        kind = f" [{d.kind}]" if d.kind != "elementwise" else ""
+        print(f"{n}{kind}{alias}")
+    kinds = [registry.definition(n).kind for n in names]
+    print(f"{len(names)} activations: " + ", ".join(f"{kinds.count(k)} {k}" for k in dict.fromkeys(sorted(kinds))),
+          file=sys.stderr)
     return 0
 
 
@@ -66,7 +72,7 @@ def cli_accuracy(args: list[str]) -> int:
     p = argparse.ArgumentParser(prog="symact accuracy")
     p.add_argument("names", nargs="*")
     ns = p.parse_args(args)
-    names = ns.names or registry.names()
+    names = ns.names or registry.names(kind="elementwise")
     print(f"{'kernel':20s} {'dtype':8s} {'max ULP':>10s} {'at x':>12s} {'goal met':>9s}")
     bad = 0
     for n in names:

@@ -314,7 +314,8 @@ def test_matches_pytorch(name, dtype):
     result once, so in float32 it is typically far closer)."""
     torch = pytest.importorskip("torch")
     act = symact.get(name)
-    x = np.concatenate([RNG.normal(size=(12, 8)) * 3, RNG.normal(size=(4, 8)) * 80]).astype(dtype)
+    extremes = np.array([[1e4, -1e4, 0, 3e4, -3e4, 1e-30, -1e-30, 7], [1e-38, -1e-38, 0, 0, 1e-20, 2e-20, -5, 5]])
+    x = np.concatenate([RNG.normal(size=(12, 8)) * 3, RNG.normal(size=(4, 8)) * 80, extremes]).astype(dtype)
     tx = torch.tensor(x, requires_grad=True)
     ty = TORCH_OPS[name](torch, tx)
     g = RNG.normal(size=tuple(ty.shape)).astype(dtype)

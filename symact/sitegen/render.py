@@ -469,6 +469,18 @@ def render_pages(
         out.files["identities.md"] = env.get_template("identities.md.j2").render(
             first_line=FIRST_LINE, identities=identities)
 
+    # performance (a recorded benchmark run) and the framework table
+    from . import performance
+
+    out.files["performance.md"] = env.get_template("performance.md.j2").render(
+        first_line=FIRST_LINE, **performance.context(performance.load(site_dir())))
+    try:
+        from .frameworks_page import render_frameworks_page
+    except ImportError:
+        render_frameworks_page = None
+    if render_frameworks_page is not None:
+        out.files["frameworks.md"] = render_frameworks_page()
+
     # extra pages supplied by the caller
     extra_nav = []
     for src in (p for p in extra if p.suffix != ".py"):
@@ -502,6 +514,9 @@ def render_pages(
         nav.append({family_title(slug): section})
     if identities is not None:
         nav.append({"Identities": "identities.md"})
+    if "frameworks.md" in out.files:
+        nav.append({"Frameworks": "frameworks.md"})
+    nav.append({"Performance": "performance.md"})
     # (generated pages start with the "generated" comment, so their titles come from the nav)
     if extra_nav:
         nav.append({"More": extra_nav})

@@ -1,0 +1,55 @@
+"""The site's performance page: ratios from a recorded ``symact bench --json`` run, never timed at build time.
+
+Timing during a build would make two builds differ; the page shows one recorded run instead
+(``site/data/bench.json``, refreshed with ``symact bench --json site/data/bench.json``), with the
+machine and versions it was measured on.  "Cost" is the symact kernel's time relative to relu's in the
+same run, same size and dtype (the property list's measured cost).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+BENCH_JSON = Path("data") / "bench.json"
+
+
+def load(site_root: Path) -> dict[str, Any] | None:
+    path = site_root / BENCH_JSON
+    if not path.is_file():
+        return None
+    data = json.loads(path.read_text("utf-8"))
+    if data.get("schema") != 1:
+        raise ValueError(f"{path}: benchmark schema {data.get('schema')!r}, this build reads schema 1")
+    return data
+
+
+def _r(v: float | None, digits: int = 2) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def context(report: dict[str, Any] | None) -> dict[str, Any]:
+    """Template context: goals, per-kernel rows at the largest size, costs relative to relu."""
+    if report is None:
+        return {"report": None}
+    top = max(report["sizes"])
+    idx = {(r["name"], r["which"], r["dtype"], r["n"]): r for r in report["results"]}
+    dtypes = report["dtypes"]
+    rows = []
+    for name in sorted({r["name"] for r in report["results"]}):
+        for which in ("f", "grad"):
+            cells = []
+            for dt in dtypes:
+                r = idx.get((name, which, dt, top))
+                relu = idx.get(("relu", "f", dt, top))
+                q = r["ratios"] if r else {}
+                t, t_relu = (r or {}).get("seconds", {}).get("symact"), (relu or {}).get("seconds", {}).get("symact")
+                cost = t / t_relu if t and t_relu else None
+                cells.append({k: _r(q.get(k)) for k in ("hand", "torch_out", "floor", "numba_floor")}
+                             | {"cost": _r(cost, 1)})
+            if any(c["hand"] != "–" or c["cost"] != "–" for c in cells):
+                rows.append({"name": name, "which": which, "cells": cells})
+    goals = [{"goal": k, "value": _r(g["value"]), "target": g["target"],
+              "met": {True: "met", False: "not met", None: "n/a"}[g["met"]]} for k, g in report["goals"].items()]
+    return {"report": report, "meta": report["meta"], "top": f"{top:.0e}", "dtypes": dtypes, "rows": rows,
+            "goals": goals}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy as sp
-from sympy.codegen.cfunctions import expm1
+from sympy.codegen.cfunctions import expm1, hypot
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
 from .functions import Phi, elementary, shifted, sigmoid, softplus, x
@@ -102,7 +102,53 @@ def exact_linear(expr):
     return expr.replace(query, value)
 
 
+def _hypot(expr):
+    """(c + k*u**2)**p -> hypot(sqrt(c), sqrt(k)*u)**(2p) for numbers c, k > 0: u**2 overflows for |u| > 1e154."""
+
+    def query(e):
+        if not (isinstance(e, sp.Pow) and isinstance(e.base, sp.Add) and len(e.base.args) == 2):
+            return False
+        c, t = sorted(e.base.args, key=lambda a: not a.is_number)
+        k, rest = t.as_coeff_Mul()
+        b, n = rest.as_base_exp()
+        return bool(c.is_number and c.is_positive and k.is_positive and n == 2 and not e.exp.is_Integer)
+
+    def value(e):
+        c, t = sorted(e.base.args, key=lambda a: not a.is_number)
+        k, rest = t.as_coeff_Mul()
+        return hypot(sp.sqrt(c), sp.sqrt(k) * rest.as_base_exp()[0]) ** (2 * e.exp)
+
+    return expr.replace(query, value)
+
+
+def _exp_product(expr):
+    """c*exp(a)*exp(b) -> c*exp(a + b), distributing a product with exp over a sum holding exp first:
+    exp(x)*exp(-exp(x)) is inf*0 = NaN at x = 800 where exp(x - exp(x)) is 0."""
+
+    def has_two(e):
+        return isinstance(e, sp.Mul) and sum(isinstance(f, sp.exp) for f in e.args) >= 2
+
+    def query(e):
+        if has_two(e):
+            return True
+        return (isinstance(e, sp.Mul) and any(isinstance(f, sp.exp) for f in e.args)
+                and any(isinstance(f, sp.Add) and any(has_two(sp.Mul(t, sp.exp(_u))) for t in f.args
+                                                      if t.has(sp.exp)) for f in e.args))
+
+    def value(e):
+        if not has_two(e):
+            e = sp.expand_mul(e, deep=False)
+        return sp.powsimp(e, combine="exp", deep=False) if isinstance(e, sp.Mul) else \
+            sp.Add(*(sp.powsimp(t, combine="exp", deep=False) for t in e.args))
+
+    return expr.replace(query, value)
+
+
 RULES: tuple[Rule, ...] = (
+    Rule("hypot", _hypot, (sp.sqrt(1 + 3 * _u**2), hypot(1, sp.sqrt(3) * _u)),
+         "1 + k*u^2 overflows for |u| > 1e154 (isru is then 0 where the truth is 1/sqrt(k))"),
+    Rule("exp_product", _exp_product, (sp.exp(_u) * sp.exp(-sp.exp(_u)), sp.exp(_u - sp.exp(_u))),
+         "exp(a)*exp(b) is inf*0 = NaN where exp(a + b) is finite (cloglog', golu' in the tails)"),
     Rule("softplus_from_log", _softplus_from_log, (sp.log(1 + sp.exp(_u)), softplus(_u)),
          "log(1+e^u) overflows for u > 709 and is 0 for u < -37"),
     Rule("log_sigmoid", _log_sigmoid, (sp.log(sigmoid(_u)), -softplus(-_u)),

@@ -56,3 +56,8 @@ def test_known_stable_forms():
     assert "(x + 3)/6" in symact.get("hardsigmoid").kernel.source
     assert isinstance(stabilise(x - sp.tanh(x)), sp.Piecewise)
     assert "power" not in symact.get("gelu_tanh").kernel.source
+
+
+def test_literature_stable_forms():
+    assert "hypot" in symact.get("isru").kernel.source
+    assert "exp(x - exp(x))" in str(symact.get("cloglog").grad_kernel.stable)

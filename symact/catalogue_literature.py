@@ -9,7 +9,7 @@ import sympy as sp
 from sympy import Abs, Piecewise, atan, cos, erf, exp, log, pi, sin, sqrt, tanh
 
 from .catalogue import ELFWING, LECUN98, NONNEG, POS, RAMACHANDRAN, act
-from .definition import Param, Reference, num, x
+from .definition import Param, Reference, x
 from .functions import Phi, sigmoid, softplus
 
 
@@ -130,7 +130,7 @@ act("isru", x / sqrt(1 + S(ISRU_ALPHA) * x**2), params=(ISRU_ALPHA,), family="si
     summary="x/sqrt(1 + αx²): a tanh-like squashing from a square root instead of exponentials, cheaper in "
             "hardware; saturates at ±1/sqrt(α).",
     used_in="RNN gates in the paper's proposal", references=(CARLILE,))
-act("lecun_tanh", num("1.7159") * tanh(2 * x / 3), family="sigmoidal", aliases=("scaled_tanh",),
+act("lecun_tanh", sp.Rational("1.7159") * tanh(2 * x / 3), family="sigmoidal", aliases=("scaled_tanh",),
     summary="1.7159·tanh(2x/3): scaled so f(±1) = ±1 and the variance of unit-variance inputs is kept.",
     used_in="LeNet-era MLPs/CNNs with LeCun initialisation", references=(LECUN98,))
 act("penalized_tanh", Piecewise((tanh(x), x > 0), (S(PEN_A) * tanh(x), True)), params=(PEN_A,),

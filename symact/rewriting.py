@@ -121,6 +121,40 @@ def _hypot(expr):
     return expr.replace(query, value)
 
 
+def _sech2_of_exp(expr):
+    """1/cosh(c*exp(v))**2 -> 4*exp(-2u)/(1 + exp(-2u))**2 (u = c*exp(v) > 0): cosh overflows once u > 710,
+    and x*exp(x)/cosh(exp(x))**2 (tanhexp') is then inf/inf; the exp form decays with no overflow."""
+
+    def query(e):
+        if not (isinstance(e, sp.Pow) and e.exp == -2 and isinstance(e.base, sp.cosh)):
+            return False
+        c, rest = e.base.args[0].as_coeff_Mul()
+        return bool(c.is_positive and isinstance(rest, sp.exp))
+
+    def value(e):
+        w = sp.exp(-2 * e.base.args[0])
+        return 4 * w / (1 + w) ** 2
+
+    return expr.replace(query, value)
+
+
+def _double_angle(expr):
+    """2*sin(u)*cos(u) -> sin(2u) (exact: 2u is exact), so 1 + sin(2u) meets the complement rule (snake')."""
+
+    def query(e):
+        if not isinstance(e, sp.Mul):
+            return False
+        s_ = [f.args[0] for f in e.args if isinstance(f, sp.sin)]
+        c_ = [f.args[0] for f in e.args if isinstance(f, sp.cos)]
+        return e.as_coeff_Mul()[0] % 2 == 0 and any(u in c_ for u in s_)
+
+    def value(e):
+        u = next(f.args[0] for f in e.args if isinstance(f, sp.sin) and sp.cos(f.args[0]) in e.args)
+        return e / (2 * sp.sin(u) * sp.cos(u)) * sp.sin(2 * u)
+
+    return expr.replace(query, value)
+
+
 def _exp_product(expr):
     """c*exp(a)*exp(b) -> c*exp(a + b), distributing a product with exp over a sum holding exp first:
     exp(x)*exp(-exp(x)) is inf*0 = NaN at x = 800 where exp(x - exp(x)) is 0."""
@@ -147,8 +181,6 @@ def _exp_product(expr):
 RULES: tuple[Rule, ...] = (
     Rule("hypot", _hypot, (sp.sqrt(1 + 3 * _u**2), hypot(1, sp.sqrt(3) * _u)),
          "1 + k*u^2 overflows for |u| > 1e154 (isru is then 0 where the truth is 1/sqrt(k))"),
-    Rule("exp_product", _exp_product, (sp.exp(_u) * sp.exp(-sp.exp(_u)), sp.exp(_u - sp.exp(_u))),
-         "exp(a)*exp(b) is inf*0 = NaN where exp(a + b) is finite (cloglog', golu' in the tails)"),
     Rule("softplus_from_log", _softplus_from_log, (sp.log(1 + sp.exp(_u)), softplus(_u)),
          "log(1+e^u) overflows for u > 709 and is 0 for u < -37"),
     Rule("log_sigmoid", _log_sigmoid, (sp.log(sigmoid(_u)), -softplus(-_u)),
@@ -160,11 +192,25 @@ RULES: tuple[Rule, ...] = (
          (1 + sp.tanh(_u), 2 * sigmoid(2 * _u)), "1 + tanh(u) cancels for u < -1"),
     Rule("sech2", _complement(sp.tanh, None, lambda u: 1 / sp.cosh(u) ** 2, power=2),
          (1 - sp.tanh(_u) ** 2, 1 / sp.cosh(_u) ** 2), "1 - tanh(u)^2 is 0 in the tails where the truth is 4e^{-2|u|}"),
+    Rule("sech2_of_exp", _sech2_of_exp, (1 / sp.cosh(sp.exp(_u)) ** 2,
+                                         4 * sp.exp(-2 * sp.exp(_u)) / (1 + sp.exp(-2 * sp.exp(_u))) ** 2),
+         "cosh(e^u) overflows for u > 6.6: tanhexp' is inf/inf = NaN where the truth is x e^x sech^2(e^x) -> 0"),
+    Rule("double_angle", _double_angle, (2 * sp.sin(_u) * sp.cos(_u), sp.sin(2 * _u)),
+         "2 sin(u) cos(u) = sin(2u), so that 1 + 2 sin cos (snake') is seen as 1 + sin(2u)"),
+    Rule("sin_complement", _complement(sp.sin, lambda u: 2 * sp.sin(u / 2 + sp.pi / 4) ** 2,
+                                       lambda u: 2 * sp.sin(u / 2 - sp.pi / 4) ** 2),
+         (1 + sp.sin(_u), 2 * sp.sin(_u / 2 + sp.pi / 4) ** 2),
+         "1 + sin(u) cancels near its double roots u = -pi/2 + 2k pi (cosid', snake'): 1e4 ULP"),
+    Rule("cos_complement", _complement(sp.cos, lambda u: 2 * sp.cos(u / 2) ** 2, lambda u: 2 * sp.sin(u / 2) ** 2),
+         (1 + sp.cos(_u), 2 * sp.cos(_u / 2) ** 2), "1 + cos(u) cancels near u = pi + 2k pi (sinlu'); exact halving"),
     Rule("sigmoid_complement", _complement(sigmoid, None, lambda u: sigmoid(-u)),
          (1 - sigmoid(_u), sigmoid(-_u)), "1 - sigma(u) cancels for u > 1"),
     Rule("sech", _sech, (sp.sech(_u), 1 / sp.cosh(_u)), "NumPy has no sech"),
     Rule("expm1_log1p", _expm1_log1p, (sp.exp(_u) - 1, expm1(_u)),
          "exp(u) - 1 cancels near 0 (5e9 ULP); log(1 + u) likewise"),
+    # after expm1_log1p: sympy's optimize() factors the product back
+    Rule("exp_product", _exp_product, (sp.exp(_u) * sp.exp(-sp.exp(_u)), sp.exp(_u - sp.exp(_u))),
+         "exp(a)*exp(b) is inf*0 = NaN where exp(a + b) is finite (cloglog', golu' in the tails)"),
 )
 
 

@@ -61,3 +61,5 @@ def test_known_stable_forms():
 def test_literature_stable_forms():
     assert "hypot" in symact.get("isru").kernel.source
     assert "exp(x - exp(x))" in str(symact.get("cloglog").grad_kernel.stable)
+    assert "cosh" not in symact.get("tanhexp").grad_kernel.source  # sech^2(e^x) in its exp form
+    assert "sin(x/2 + " in str(symact.get("cosid").grad_kernel.stable)  # 1 + sin x = 2 sin^2(x/2 + pi/4)

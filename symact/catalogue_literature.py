@@ -152,9 +152,10 @@ act("loglog", exp(-exp(-x)), family="sigmoidal", aliases=("gompertz_sigmoid",),
     summary="exp(−e⁻ˣ): the Gompertz curve (inverse log-log link), the mirror image of cloglog.",
     used_in="time-series MLPs", references=(GOMES,))
 _MU, _SIGMA = sqrt(sp.Rational(1, 2)), sqrt(1 / (4 * pi))
-act("laplace", (1 + erf((x - _MU) / (_SIGMA * sqrt(2)))) / 2, family="sigmoidal",
-    summary="Φ((x − μ)/σ) with μ = sqrt(1/2), σ = sqrt(1/(4π)): a bounded replacement for relu² as attention "
-            "function, matching it near sqrt(2) and stable to train.", used_in="Mega's gated attention",
+act("laplace", Phi((x - _MU) / _SIGMA), family="sigmoidal",
+    summary="(1 + erf((x − μ)/(σ√2)))/2 = Φ((x − μ)/σ) with μ = sqrt(1/2), σ = sqrt(1/(4π)): a bounded "
+            "replacement for relu² as attention function, matching it near sqrt(2) and stable to train.",
+    used_in="Mega's gated attention",
     references=(MA_MEGA,))
 
 # ---- ReLU-like -------------------------------------------------------------------------------

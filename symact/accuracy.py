@@ -31,6 +31,49 @@ GOAL_ULP = 4.0
 # if it is within 10^-(308+324) of the others, so 700 digits resolves every such case; two
 # levels agreeing cannot both be fooled by the same absorption.
 _PRECISIONS = (40, 700, 1400, 2800)
+#: part of the reference cache key: bump when how a reference is computed changes, so a cache
+#: written by an older version (another checkout on the same machine) is never read
+_REF_VERSION = "ref2|"
+
+
+#: beyond this |argument| exp is astronomically outside every float format (e^-1e30 << 2^-1074)
+_EXP_FAR = mpmath.mpf(10) ** 30
+_CAP = 2**1100
+
+
+def _pow2(v):
+    """2^(v / ln 2) with the exponent clipped to +-2^1100 (mpmath exponents are unbounded ints)."""
+    k = v / mpmath.ln2
+    n = _CAP if k > _CAP else -_CAP if k < -_CAP else int(mpmath.ceil(k))
+    return mpmath.ldexp(mpmath.mpf(1), n)
+
+
+def _exp(v):
+    """mpmath.exp, except for |v| > 1e30 — e.g. exp(-exp(1e308)), which mpmath would work on for
+    hours or run out of memory — where it is 2^(v/ln 2) with the exponent clipped at 2^1100:
+    so far outside the float range that even a factor exp(1e308) = 2^(2^1023.4) cannot bring a
+    product back into it.  The mantissa is lost, which matters only where e^X times an exactly
+    cancelling e^-X would, which no definition here has."""
+    return _pow2(v) if abs(mpmath.re(v)) > _EXP_FAR else mpmath.exp(v)
+
+
+def _cosh(v):
+    return _pow2(abs(v)) if abs(v) > _EXP_FAR else mpmath.cosh(v)
+
+
+def _sinh(v):
+    return mpmath.sign(v) * _pow2(abs(v)) if abs(v) > _EXP_FAR else mpmath.sinh(v)
+
+
+def _tanh(v):
+    return mpmath.sign(v) * (1 - 2 * _pow2(-2 * abs(v))) if abs(v) > _EXP_FAR else mpmath.tanh(v)
+
+
+def _sech(v):
+    return 1 / _cosh(v)
+
+
+_MPMATH = [{"exp": _exp, "cosh": _cosh, "sinh": _sinh, "tanh": _tanh, "sech": _sech}, "mpmath"]
 
 
 class Reference:
@@ -38,8 +81,8 @@ class Reference:
 
     def __init__(self, expr: sp.Expr, var: sp.Symbol = x):
         self.expr = expr
-        self._f = sp.lambdify(var, elementary(expr), "mpmath")
-        self._df = sp.lambdify(var, elementary(derivative(expr, var)), "mpmath")
+        self._f = sp.lambdify(var, elementary(expr), _MPMATH)
+        self._df = sp.lambdify(var, elementary(derivative(expr, var)), _MPMATH)
 
     @staticmethod
     def _adaptive(fn, xv: float, rel: float) -> mpmath.mpf:
@@ -62,7 +105,8 @@ class Reference:
 
     def values(self, xs: np.ndarray) -> list[mpmath.mpf]:
         """``value`` at every point, cached on disk (keyed on the expression and the points)."""
-        key = hashlib.sha256((sp.srepr(self.expr) + "|").encode() + np.asarray(xs, np.float64).tobytes()).hexdigest()
+        key = hashlib.sha256((_REF_VERSION + sp.srepr(self.expr) + "|").encode()
+                             + np.asarray(xs, np.float64).tobytes()).hexdigest()
         path = cache_dir() / f"ref-{key[:32]}.json"
         try:
             with mpmath.workdps(40):

@@ -309,7 +309,8 @@ def _compute(act) -> Properties:
     piecewise_const = all(not sp.diff(e, x).has(x) for e, _ in pieces)
     mono = bool(np.all(gf >= 0) or np.all(gf <= 0)) and not scan.sign_changes(scan.g)
     methods["monotonic"] = "symbolic (constant slopes on every piece)" if piecewise_const else numeric
-    d2 = derivative(d)
+    # DiracDelta terms (sign' = 2δ) vanish off a null set; the sign scan needs the rest only
+    d2 = derivative(d).replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
     with np.errstate(all="ignore"):  # the sign of f'' only: the plain printed form is enough
         g2 = np.broadcast_to(np.asarray(sp.lambdify(x, d2, modules=["scipy", "numpy"], printer=new_printer())(
             scan.xs), dtype=np.float64), scan.xs.shape)
@@ -460,7 +461,9 @@ def _guarded():
 
 def _normal_moments(act, bps) -> tuple[float | None, float | None]:
     f = sp.lambdify(x, elementary(act.expr), "mpmath")
-    pts = [-mpmath.inf, *[mpmath.mpf(float(b)) for b in bps], mpmath.inf]
+    # |z| <= 40: the weight is below 1e-347 beyond, and f(+-inf) may be exp(exp(1e300)), which mpmath
+    # would try to compute (cloglog) instead of overflowing
+    pts = [mpmath.mpf(-40), *[mpmath.mpf(float(b)) for b in bps if abs(float(b)) < 40], mpmath.mpf(40)]
     with mpmath.workdps(30):
         def phi(z):
             return mpmath.exp(-z * z / 2) / mpmath.sqrt(2 * mpmath.pi)

@@ -174,7 +174,9 @@ FUNCTIONS = {"sigmoid": sigmoid, "softplus": softplus, "Phi": Phi}
 def elementary(expr: sp.Expr) -> sp.Expr:
     """``expr`` with symact's function classes replaced by their elementary definitions."""
     def expand(e):
-        return e.args[0] - e.args[1] - e.args[2] if isinstance(e, shifted) else e.rewrite(sp.exp)
+        if isinstance(e, shifted):  # hi + lo at 40 digits: a 53-bit sum would drop lo
+            return e.args[0] - (sp.Float(e.args[1], 40) + sp.Float(e.args[2], 40))
+        return e.rewrite(sp.exp)
 
     return expr.replace(lambda e: isinstance(e, (sigmoid, softplus, Phi, shifted)), expand)
 
@@ -192,7 +194,7 @@ class shifted(sp.Function):  # noqa: N801
         return sp.S.One if argindex == 1 else -sp.S.One
 
     def _eval_rewrite_as_elementary(self, u, hi, lo, **kwargs):
-        return u - hi - lo
+        return u - (sp.Float(hi, 40) + sp.Float(lo, 40))
 
     _eval_rewrite_as_exp = _eval_rewrite_as_elementary
 

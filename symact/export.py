@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import sympy as sp
+from sympy.codegen.cfunctions import hypot
 from sympy.printing.c import C99CodePrinter
 
 __all__ = ["export", "c_source", "c_name", "cli_export", "LANGS"]
@@ -52,7 +53,7 @@ static double symact_softplus(double u) {
 static double symact_ndtr(double u) {
     const double h = 0.70710678118654757, l = -4.8336466567264567e-17; /* h + l = 1/sqrt 2 */
     double z = -u * h;
-    if (u < -1.0) {
+    if (u < -1.0 && u > -INFINITY) {  /* fma(inf, h, -inf) would be NaN */
         double zl = fma(-u, h, -z) + (-u) * l;
         return 0.5 * (erfc(z) - zl * 1.1283791670955126 * exp(-z * z));
     }
@@ -126,6 +127,9 @@ class SymactCPrinter(C99CodePrinter):
 
     def _print_Pow(self, expr, rational=False):
         base, e = expr.args
+        if e == -3 and isinstance(base, hypot):  # as the NumPy printer: two correctly rounded parts
+            a, u = (self._print(v) for v in base.args)
+            return f"((1.0/(({a})*({a}) + ({u})*({u})))*(1.0/{self._print(base)}))"
         if e.is_Integer and 2 <= abs(int(e)) <= 4:  # u*u (and (1/u)*(1/u): u^2 cannot overflow first)
             b = self.parenthesize(base, 100) if e > 0 else f"(1.0/{self.parenthesize(base, 100)})"
             return "(" + "*".join([b] * abs(int(e))) + ")"
@@ -143,8 +147,10 @@ class SymactCPrinter(C99CodePrinter):
         c, rest = expr.as_coeff_Mul()
         if c.is_Float and float(c) == 1.0 and rest != 1:
             return self._print(rest)
-        if c.is_Rational and not c.is_Integer and abs(c.p) == 1 and rest != 1:  # (x + 3)/6 divides, as NumPy
-            return f"{'-' if c.p < 0 else ''}({self._print(rest)})/{c.q}.0"
+        if c.is_Rational and not c.is_Integer and abs(c.p) & (abs(c.p) - 1) == 0 and rest != 1:
+            # (x + 3)/6 and (2/3)*x as ((x)/3)*2 divide, as NumPy: the power of two is exact
+            scale = f"*{abs(c.p)}.0" if abs(c.p) != 1 else ""
+            return f"{'-' if c.p < 0 else ''}(({self._print(rest)})/{c.q}.0){scale}"
         return super()._print_Mul(expr)
 
     def _print_Piecewise(self, expr):

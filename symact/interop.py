@@ -97,14 +97,24 @@ def _torch_printer():
         def _print_expm1(self, expr):
             return f"{self._module_format('torch.expm1')}({self._print(expr.args[0])})"
 
+        def _print_hypot(self, expr):
+            a, b = (self._print(v) for v in expr.args)
+            return f"{self._module_format('torch.hypot')}(_c({a}), {b})" if expr.args[0].is_number \
+                else f"{self._module_format('torch.hypot')}({a}, {b})"
+
+        def _print_erf(self, expr):
+            return f"{self._module_format('torch.special.erf')}({self._print(expr.args[0])})"
+
         def _print_log1p(self, expr):
             return f"{self._module_format('torch.log1p')}({self._print(expr.args[0])})"
 
         def _print_Abs(self, expr):
             return f"{self._module_format('torch.abs')}({self._print(expr.args[0])})"
 
-        def _print_sign(self, expr):
-            return f"{self._module_format('torch.sign')}({self._print(expr.args[0])})"
+        def _print_sign(self, expr):  # torch.sign(nan) is 0: NaN propagates, as np.sign
+            u = self._print(expr.args[0])
+            return f"{self._module_format('torch.where')}({self._module_format('torch.isnan')}({u}), {u}, " \
+                f"{self._module_format('torch.sign')}({u}))"
 
         def _print_Heaviside(self, expr):
             h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Zero
@@ -311,6 +321,12 @@ def _jax_printer():
 
         def _print_expm1(self, expr):
             return f"jnp.expm1({self._print(expr.args[0])})"
+
+        def _print_hypot(self, expr):
+            return f"jnp.hypot({self._print(expr.args[0])}, {self._print(expr.args[1])})"
+
+        def _print_erf(self, expr):
+            return f"jax.scipy.special.erf({self._print(expr.args[0])})"
 
         def _print_log1p(self, expr):
             return f"jnp.log1p({self._print(expr.args[0])})"

@@ -8,18 +8,22 @@ propagates; +-inf give the limits of the function.
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import numpy as np
 import sympy as sp
 
+from . import printing as _printing
+from . import rewriting as _rewriting
 from .cache import cached, key
 from .functions import elementary
 from .functions import x as X
 from .printing import fold_constants, new_printer
 from .rewriting import exact_linear, stabilise
 
-#: bump when rewriting.py or printing.fold_constants change what a stable form is
-STABLE_VERSION = "3"
+#: key of cached stable forms: a version plus the source of the modules that decide what a stable
+#: form is, so an edited rule set never reads a form cached by an older one
+STABLE_VERSION = "4-" + key(*(Path(m.__file__).read_bytes() for m in (_rewriting, _printing)))
 
 _COMPUTE = {np.dtype(np.float16): np.float16, np.dtype(np.float32): np.float32, np.dtype(np.float64): np.float64}
 

@@ -10,6 +10,7 @@ overflow before the reciprocal underflows gracefully.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.codegen.cfunctions import hypot
 from sympy.printing.numpy import SciPyPrinter
 
 
@@ -36,6 +37,14 @@ class KernelPrinter(SciPyPrinter):
 
     def _print_Pow(self, expr, rational=False):
         base, e = expr.args
+        if e == -3 and isinstance(base, hypot):
+            # hypot(a, u)^-3 = 1/(a^2 + u^2) * 1/hypot(a, u): the cube of a rounded reciprocal
+            # triples its error (isru' 4.3 ULP); this splits it into two correctly rounded parts,
+            # and a^2 + u^2 = inf (|u| > 1e154) still gives the right 0
+            a, u = base.args
+            sq, rec = self._module_format("numpy.square"), self._module_format("numpy.reciprocal")
+            a2 = self._print(a**2) if a.is_number else f"{sq}({self._print(a)})"
+            return f"({rec}({a2} + {sq}({self._print(u)}))*{rec}({self._print(base)}))"
         if e.is_Integer and 2 <= abs(int(e)) <= 4:
             b = self._print(base)
             if e < 0:
@@ -61,9 +70,12 @@ class KernelPrinter(SciPyPrinter):
         c, rest = expr.as_coeff_Mul()
         if c.is_Float and float(c) == 1.0 and rest != 1:  # 1.0*u is u exactly: not a pass over the array
             return self._print(rest)
-        if c.is_Rational and not c.is_Integer and abs(c.p) == 1 and rest != 1:
+        if c.is_Rational and not c.is_Integer and abs(c.p) & (abs(c.p) - 1) == 0 and rest != 1:
+            # (2/3)*x as (x/3)*2: one correctly rounded division, the power of two is exact
+            # (the rounded constant 0.666... would add an error cond(x) amplifies: lecun_tanh')
             sign = "-" if c.p < 0 else ""
-            return f"{sign}({self._print(rest)})/{c.q}"
+            scale = f"*{abs(c.p)}" if abs(c.p) != 1 else ""
+            return f"{sign}(({self._print(rest)})/{c.q}){scale}" if scale else f"{sign}({self._print(rest)})/{c.q}"
         return super()._print_Mul(expr)
 
     def _minmax(self, expr, fn):

@@ -121,6 +121,43 @@ def _hypot(expr):
     return expr.replace(query, value)
 
 
+def _root_sum(expr):
+    """k*u + k*hypot(a, u) -> k*a^2/2/(hypot(a/2, u/2) - u/2) for u < 0, and k + k*u/hypot(a, u) ->
+    k*(a^2/hypot(a, u))/(hypot(a, u) - u) for u < 0 (squareplus and its derivative): the sum
+    cancels for u << -a, 100% error once u^2 >> a^2; halving keeps hypot - u finite up to u = -max."""
+
+    def parts(e):
+        """(k, u, h) when e is k*u + k*h or k + k*u/h with h = hypot(a, u); else None."""
+        if not (isinstance(e, sp.Add) and len(e.args) == 2):
+            return None
+        for t1, t2 in (e.args, e.args[::-1]):
+            k, rest = t2.as_coeff_Mul()
+            hs = [f for f in sp.Mul.make_args(rest) if isinstance(f, hypot)
+                  or (f.is_Pow and f.exp == -1 and isinstance(f.base, hypot))]
+            if len(hs) != 1:
+                continue
+            h = hs[0] if isinstance(hs[0], hypot) else hs[0].base
+            a, u = h.args
+            if not a.is_number or u.is_number:
+                continue
+            if hs[0] is h and rest == h and sp.simplify(t1 - k * u) == 0:
+                return "f", k, u, h
+            if hs[0] is not h and sp.simplify(rest - u / h) == 0 and t1 == k:
+                return "df", k, u, h
+        return None
+
+    def value(e):
+        which, k, u, h = parts(e)
+        a = h.args[0]
+        if which == "f":
+            neg = k * a**2 / 2 / (hypot(a / 2, u / 2) - u / 2)
+        else:
+            neg = k * (a**2 / h) / (h - u)
+        return sp.Piecewise((neg, u < 0), (e, True))
+
+    return expr.replace(lambda e: parts(e) is not None, value)
+
+
 def _sech2_of_exp(expr):
     """1/cosh(c*exp(v))**2 -> 4*exp(-2u)/(1 + exp(-2u))**2 (u = c*exp(v) > 0): cosh overflows once u > 710,
     and x*exp(x)/cosh(exp(x))**2 (tanhexp') is then inf/inf; the exp form decays with no overflow."""
@@ -181,6 +218,10 @@ def _exp_product(expr):
 RULES: tuple[Rule, ...] = (
     Rule("hypot", _hypot, (sp.sqrt(1 + 3 * _u**2), hypot(1, sp.sqrt(3) * _u)),
          "1 + k*u^2 overflows for |u| > 1e154 (isru is then 0 where the truth is 1/sqrt(k))"),
+    Rule("root_sum", _root_sum,
+         (_u / 2 + hypot(2, _u) / 2,
+          sp.Piecewise((1 / (hypot(1, _u / 2) - _u / 2), _u < 0), (_u / 2 + hypot(2, _u) / 2, True))),
+         "u + sqrt(u^2 + a^2) cancels for u << -a (squareplus: 100% error below x = -1e8)"),
     Rule("softplus_from_log", _softplus_from_log, (sp.log(1 + sp.exp(_u)), softplus(_u)),
          "log(1+e^u) overflows for u > 709 and is 0 for u < -37"),
     Rule("log_sigmoid", _log_sigmoid, (sp.log(sigmoid(_u)), -softplus(-_u)),
@@ -226,14 +267,28 @@ def stabilise(expr: sp.Expr) -> sp.Expr:
 # ---- cancellation near a point: x - tanh(x) -> x^3/3 - ... for small |x| --------------------
 
 
-def _leading_order(e: sp.Expr, var: sp.Symbol) -> int | None:
+def _taylor0(e: sp.Expr, var: sp.Symbol, n: int) -> list | None:
+    """Taylor coefficients of ``e`` at 0 up to degree n (mpmath, 60 digits), or None
+    where ``e`` is not analytic there.  Numeric: SymPy's symbolic series of softplus to order 60
+    takes minutes; these take milliseconds and are then rounded to doubles anyway."""
+    f = sp.lambdify(var, elementary(e), "mpmath")
     try:
-        lead = sp.series(e, var, 0, 12).removeO()
-    except Exception:  # noqa: BLE001 - SymPy raises many kinds on non-analytic input
+        with mpmath.workdps(60):  # mpmath.diff raises the precision itself for high orders
+            cs = mpmath.taylor(f, 0, n)
+            big = max((abs(c) for c in cs), default=0)
+            if not all(isinstance(c, mpmath.mpf) and mpmath.isfinite(c) for c in cs):
+                return None
+            # a coefficient below 1e-40 of the largest is a zero lost in rounding
+            return [mpmath.mpf(0) if abs(c) < big * mpmath.mpf(10) ** -40 else +c for c in cs]
+    except (ValueError, ZeroDivisionError, TypeError, OverflowError):
         return None
-    if lead == 0:
+
+
+def _leading_order(e: sp.Expr, var: sp.Symbol) -> int | None:
+    cs = _taylor0(e, var, 12)
+    if cs is None:
         return None
-    return min(sp.Poly(lead, var).monoms())[0] if lead.is_polynomial(var) else None
+    return next((k for k, c in enumerate(cs) if c != 0), None)
 
 
 def series_near_cancellation(expr: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
@@ -253,8 +308,8 @@ def series_near_cancellation(expr: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
         m = min((o for o in (_leading_order(t, var) for t in e.args) if o is not None), default=None)
         if k is None or m is None or k <= m:
             return e
-        f = sp.lambdify(var, e, "mpmath")
-        terms = [sp.lambdify(var, t, "mpmath") for t in e.args]
+        f = sp.lambdify(var, elementary(e), "mpmath")
+        terms = [sp.lambdify(var, elementary(t), "mpmath") for t in e.args]
         with mpmath.workdps(50):
             def loss(r):
                 return max(abs(t(r)) for t in terms) / abs(f(r))
@@ -263,16 +318,19 @@ def series_near_cancellation(expr: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
                 r *= 1.25
             while loss(r / 1.25) <= 8:
                 r /= 1.25
-            full = sp.series(e, var, 0, 60).removeO()
-            terms_by_order = sorted(sp.Add.make_args(full), key=lambda t: sp.degree(t, var))
-            poly = sp.S.Zero
-            for t in terms_by_order:
-                poly += t
-                p = sp.lambdify(var, poly, "mpmath")
-                if all(abs(p(s * r) - f(s * r)) < mpmath.mpf(2) ** -56 * abs(f(s * r)) for s in (1, -1)):
-                    break
-            else:
+        for degree in (40, 80):  # 40 is enough for most; tanh (radius pi/2) needs ~60 at r = 0.8
+            coeffs = _taylor0(e, var, degree)
+            if coeffs is None:
                 return e
+            with mpmath.workdps(50):
+                n = next((n for n in range(k, len(coeffs))
+                          if all(abs(mpmath.polyval(coeffs[: n + 1][::-1], s * r) - f(s * r))
+                                 < mpmath.mpf(2) ** -56 * abs(f(s * r)) for s in (1, -1))), None)
+            if n is not None:
+                break
+        else:
+            return e
+        poly = sum(sp.Float(float(c), 17) * var**j for j, c in enumerate(coeffs[: n + 1]) if c != 0)
         return sp.Piecewise((sp.horner(poly), sp.Abs(var) < sp.Float(float(r))), (e, True))
 
     return expr.replace(query, value)

@@ -29,7 +29,12 @@ def num(text: str | float | int) -> sp.Expr:
         if "/" in text or ("." not in text and "e" not in text.lower()):
             return sp.Rational(text)
         digits = sum(c.isdigit() for c in text.split("e")[0].split("E")[0].lstrip("-0."))
-        return sp.Float(float(text)) if digits <= 17 else sp.Float(text, digits + 5)
+        if digits > 17:
+            return sp.Float(text, digits + 5)
+        exact = sp.Rational(float(text))
+        # a short dyadic value (1.0, 0.25, 1.375) is exact: as a Rational it stays exact in symbolic
+        # work (a 15-digit Float would make series coefficients and simplification inexact)
+        return exact if exact.q <= 1024 and abs(exact.p) < 2**20 else sp.Float(float(text))
     if isinstance(text, int):
         return sp.Integer(text)
     return sp.Float(text)

@@ -35,7 +35,8 @@ def test_unknown_name_suggests_closest():
         symact.get("gleu")
     msg = str(e.value)
     assert "unknown activation 'gleu'" in msg and "'gelu'" in msg
-    assert e.value.suggestions[0] == "gelu"
+    # one transposition from gelu, one deletion from glu: both are offered first
+    assert set(e.value.suggestions[:2]) == {"gelu", "glu"}
 
 
 def test_parameters_defaults_and_binding():
@@ -134,8 +135,8 @@ def test_no_warnings_nan_propagates_infinities_give_limits(name, dtype):
     for i, sign in ((0, -1), (-2, 1)):
         for got, expr in ((f[i], act.expr), (g[i], act.derivative)):
             want = limit_at_infinity(expr, x, sign)
-            if np.isnan(want):
-                assert name == "sine" and np.isnan(got)
+            if np.isnan(want):  # no limit (sine, snake, gcu oscillate): the kernel says NaN, not a number
+                assert np.isnan(got), (name, sign, got)
             else:
                 assert got == np.array(want, dtype=dtype), (name, sign, got, want)
 

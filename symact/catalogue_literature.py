@@ -6,7 +6,7 @@ Same declarative records as :mod:`symact.catalogue`; definitions are taken from 
 from __future__ import annotations
 
 import sympy as sp
-from sympy import Abs, Piecewise, atan, cos, erf, exp, log, pi, sin, sqrt, tanh
+from sympy import Abs, Piecewise, cos, erf, exp, log, sin, sqrt, tanh
 
 from .catalogue import ELFWING, LECUN98, NONNEG, POS, RAMACHANDRAN, act
 from .definition import Param, Reference, x
@@ -65,7 +65,6 @@ LIU_NL = ref("Liu, Liu, Zhou, Wang",
              "Natural-Logarithm-Rectified Activation Function in Convolutional Neural Networks", 2019, "1908.03682")
 SCHUTT = ref("Schütt, Kindermans, Sauceda, Chmiela, Tkatchenko, Müller", "SchNet: A continuous-filter "
              "convolutional neural network for modeling quantum interactions", 2017, "1706.08566")
-ZHOU = ref("Zhou, Li, Guo, Zhang", "Soft-Root-Sign Activation Function", 2020, "2003.00547")
 MA_ACON = ref("Ma, Zhang, Liu, Zhang, Sun", "Activate or Not: Learning Customized Activation", 2021, "2009.04759")
 CHIENG = ref("Chieng, Wahid, Pauline, Perla",
              "Flatten-T Swish: a thresholded ReLU-Swish-like activation function for deep learning", 2018,
@@ -85,8 +84,6 @@ KUMAR = ref("Kumar", "APTx: better activation function than MISH, SWISH, and ReL
 GOMES = ref("Gomes, Ludermir, Lima",
             "Comparison of new activation functions in neural network for forecasting financial time series", 2011,
             "10.1007/s00521-010-0407-3")
-MA_MEGA = ref("Ma, Zhou, Kong, He, Gui, Neubig, May, Zettlemoyer", "Mega: Moving Average Equipped Gated Attention",
-              2022, "2209.10655")
 YING = ref("Ying, Su, Shan, Miao, Wang, Peng", "Rectified Exponential Units for Convolutional Neural Networks",
            2019, "10.1109/ACCESS.2019.2928442")
 KAYTAN = ref("Kaytan, Aydilek, Yeroğlu", "Gish: a novel activation function for image classification", 2023,
@@ -106,8 +103,6 @@ PEN_A = P("a", "0.25", POS, "slope factor on the negative side")
 STAR_S, STAR_B = P("s", "0.8944", doc="scale, 1/sqrt(Var relu(z)^2) for z ~ N(0, 1)"), \
     P("b", "-0.4472", doc="bias, -E[relu(z)^2] s for z ~ N(0, 1)")
 NL_BETA = P("beta", "1.0", POS, "scale inside the logarithm")
-SRS_ALPHA, SRS_BETA = P("alpha", "2.0", POS, "upper bound (learned; initial value)"), \
-    P("beta", "3.0", POS, "decay scale of the negative side (learned; initial value)")
 P1, P2, ACON_BETA = P("p1", "1.0", doc="slope on the right (learned)"), P("p2", "0.0", doc="slope on the left"), \
     P("beta", "1.0", doc="switching factor (learned)")
 FTS_T = P("T", "-0.20", doc="threshold value of the flat negative part")
@@ -151,14 +146,6 @@ act("cloglog", 1 - exp(-exp(x)), family="sigmoidal", aliases=("complementary_log
 act("loglog", exp(-exp(-x)), family="sigmoidal", aliases=("gompertz_sigmoid",),
     summary="exp(−e⁻ˣ): the Gompertz curve (inverse log-log link), the mirror image of cloglog.",
     used_in="time-series MLPs", references=(GOMES,))
-_MU, _SIGMA = sqrt(sp.Rational(1, 2)), sqrt(1 / (4 * pi))
-act("laplace", Phi((x - _MU) / _SIGMA), family="sigmoidal",
-    summary="(1 + erf((x − μ)/(σ√2)))/2 = Φ((x − μ)/σ) with μ = sqrt(1/2), σ = sqrt(1/(4π)): a bounded "
-            "replacement for relu² as attention function, matching it near sqrt(2) and stable to train.",
-    used_in="Mega's gated attention",
-    references=(MA_MEGA,))
-
-# ---- ReLU-like -------------------------------------------------------------------------------
 act("relu_squared", Piecewise((x**2, x > 0), (0, True)), family="relu", aliases=("squared_relu", "relu2"),
     summary="max(x, 0)²: found by Primer's architecture search to cut Transformer training cost.",
     used_in="Primer; Transformer FFNs (nanoGPT speedruns)", references=(SO,))
@@ -223,10 +210,6 @@ act("eswish", S(ESWISH_BETA) * x * sigmoid(x), params=(ESWISH_BETA,), family="sm
 act("shifted_softplus", softplus(x) - log(2), family="smooth-relu", aliases=("ssp",),
     summary="softplus(x) − ln 2: softplus shifted through the origin (ssp(0) = 0), smooth for force fields.",
     used_in="SchNet and other molecular-property networks", references=(SCHUTT,))
-act("soft_root_sign", x / (x / S(SRS_ALPHA) + exp(-x / S(SRS_BETA))), params=(SRS_ALPHA, SRS_BETA),
-    family="smooth-relu", aliases=("srs",),
-    summary="x/(x/α + e^{−x/β}): bounded above by α and zero-mean friendly, non-monotonic on the left.",
-    used_in="CNNs in the paper", references=(ZHOU,))
 act("acon_c", (S(P1) - S(P2)) * x * sigmoid(S(ACON_BETA) * (S(P1) - S(P2)) * x) + S(P2) * x,
     params=(P1, P2, ACON_BETA), family="smooth-relu",
     summary="(p1 − p2)x·σ(β(p1 − p2)x) + p2·x: a learned switch between linear (β = 0) and max(p1x, p2x) "
@@ -268,9 +251,6 @@ act("minsin", Piecewise((sin(x), x >= 0), (x, True)), family="periodic",
     used_in="NLP comparison (Eger et al.)", references=(RAMACHANDRAN, EGER))
 act("cosid", cos(x) - x, family="periodic",
     summary="cos(x) − x: found by the Swish paper's search; evaluated across NLP tasks by Eger et al.",
-    used_in="NLP comparison (Eger et al.)", references=(RAMACHANDRAN, EGER))
-act("arctid", atan(x)**2 - x, family="other",
-    summary="arctan(x)² − x: found by the Swish paper's search; evaluated across NLP tasks by Eger et al.",
     used_in="NLP comparison (Eger et al.)", references=(RAMACHANDRAN, EGER))
 act("snake", x + sin(S(SNAKE_A) * x)**2 / S(SNAKE_A), params=(SNAKE_A,), family="periodic",
     summary="x + sin²(ax)/a: monotone trend plus a periodic part, so networks extrapolate periodic signals.",

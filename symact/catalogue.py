@@ -108,7 +108,7 @@ MCCULLOCH = Reference("McCulloch, Pitts", "A Logical Calculus of the Ideas Imman
 act("identity", x, family="linear", aliases=("linear",),
     summary="Passes the input through unchanged; the output layer of regression models.",
     used_in="regression outputs; residual branches; a baseline",
-    frameworks={"pytorch": "torch.nn.Identity", "keras": "keras.activations.linear"},
+    frameworks={"pytorch": "torch.nn.Identity", "jax": "jax.nn.identity", "keras": "keras.activations.linear"},
     torch=lambda t, v, p: v * 1)
 act("sigmoid", sigmoid(x), family="sigmoidal", aliases=("logistic", "expit"),
     summary="Squashes to (0, 1): a probability; saturates on both sides, so gradients vanish in deep stacks.",
@@ -126,7 +126,7 @@ act("log_sigmoid", log(sigmoid(x)), family="sigmoidal", aliases=("logsigmoid",),
     used_in="losses (binary cross-entropy, contrastive and DPO objectives)",
     frameworks={"pytorch": F("logsigmoid"), "jax": "jax.nn.log_sigmoid", "keras": "keras.activations.log_sigmoid"},
     torch=lambda t, v, p: t.nn.functional.logsigmoid(v))
-act("softsign", x / (1 + Abs(x)), family="sigmoidal",
+act("softsign", x / (1 + Abs(x)), family="sigmoidal", aliases=("soft_sign",),
     summary="A sigmoid-shaped squashing with polynomial, not exponential, tails: saturates slowly.",
     used_in="occasional alternative to tanh", references=(BERGSTRA,),
     frameworks={"pytorch": F("softsign"), "jax": "jax.nn.soft_sign", "keras": "keras.activations.softsign"},
@@ -135,13 +135,13 @@ act("hardsigmoid", Piecewise((0, x <= -3), (1, x >= 3), ((x + 3) / 6, True)), fa
     aliases=("hard_sigmoid",),
     summary="Piecewise-linear sigmoid relu6(x+3)/6: cheap on mobile hardware.",
     used_in="MobileNetV3 squeeze-and-excitation gates", references=(HOWARD,),
-    frameworks={"pytorch": F("hardsigmoid"), "jax": "jax.nn.hard_sigmoid"},
+    frameworks={"pytorch": F("hardsigmoid"), "jax": "jax.nn.hard_sigmoid", "keras": "keras.activations.hard_sigmoid"},
     torch=lambda t, v, p: t.nn.functional.hardsigmoid(v))
 act("hardtanh", Piecewise((s["min_val"], x <= s["min_val"]), (s["max_val"], x >= s["max_val"]), (x, True)),
-    params=(MIN_VAL, MAX_VAL), constraints=(s["min_val"] < s["max_val"],), family="sigmoidal",
+    params=(MIN_VAL, MAX_VAL), constraints=(s["min_val"] < s["max_val"],), family="sigmoidal", aliases=("hard_tanh",),
     summary="Clips to [min_val, max_val]: the piecewise-linear tanh.",
     used_in="quantisation-friendly networks; gradient clipping of activations",
-    frameworks={"pytorch": F("hardtanh"), "jax": "jax.nn.hard_tanh"},
+    frameworks={"pytorch": F("hardtanh"), "jax": "jax.nn.hard_tanh", "keras": "keras.activations.hard_tanh"},
     torch=lambda t, v, p: t.nn.functional.hardtanh(v, p["min_val"], p["max_val"]))
 act("heaviside", Piecewise((1, x >= 0), (0, True)), family="step", aliases=("binary_step", "step"),
     summary="The binary step of the perceptron: 1 for x ≥ 0, else 0; its gradient is zero almost everywhere.",
@@ -178,7 +178,7 @@ act("relu6", Piecewise((0, x <= 0), (6, x >= 6), (x, True)), family="relu",
 act("threshold", Piecewise((x, x > TH.symbol), (VAL.symbol, True)), params=(TH, VAL), family="relu",
     summary="PyTorch's Threshold: x above the threshold, a constant value otherwise (defaults from its docs).",
     used_in="generalised ReLU with a moved threshold",
-    frameworks={"pytorch": F("threshold")},
+    frameworks={"pytorch": F("threshold"), "keras": "keras.activations.threshold(threshold, default_value)"},
     torch=lambda t, v, p: t.nn.functional.threshold(v, p["threshold"], p["value"]))
 
 # ---- exponential linear units --------------------------------------------------------
@@ -232,29 +232,31 @@ act("swish_beta", x * sigmoid(SWISH_BETA.symbol * x), params=(SWISH_BETA,), fami
 act("mish", x * tanh(softplus(x)), family="smooth-relu",
     summary="x·tanh(softplus(x)): smooth, non-monotonic, unbounded above, bounded below.",
     used_in="YOLOv4, some CNN backbones", references=(MISRA,),
-    frameworks={"pytorch": F("mish"), "keras": "keras.activations.mish"},
+    frameworks={"pytorch": F("mish"), "jax": "jax.nn.mish", "keras": "keras.activations.mish"},
     torch=lambda t, v, p: t.nn.functional.mish(v))
 
 # ---- shrinkage -----------------------------------------------------------------------
-act("tanhshrink", x - tanh(x), family="shrinkage",
+act("tanhshrink", x - tanh(x), family="shrinkage", aliases=("tanh_shrink",),
     summary="x − tanh(x): near-zero for small inputs (≈ x³/3), linear for large ones.",
     used_in="sparse coding; rarely in deep nets",
-    frameworks={"pytorch": F("tanhshrink")}, torch=lambda t, v, p: t.nn.functional.tanhshrink(v))
+    frameworks={"pytorch": F("tanhshrink"), "keras": "keras.activations.tanh_shrink"},
+    torch=lambda t, v, p: t.nn.functional.tanhshrink(v))
 act("softshrink", Piecewise((x - s["lambd"], x > s["lambd"]), (x + s["lambd"], x < -s["lambd"]), (0, True)),
-    params=(LAMBD,), family="shrinkage",
+    params=(LAMBD,), family="shrinkage", aliases=("soft_shrink",),
     summary="Soft thresholding: zeroes |x| ≤ λ and shrinks the rest towards 0 by λ (the proximal map of λ|x|).",
     used_in="sparse coding (ISTA/LISTA); wavelet denoising", references=(DONOHO,),
-    frameworks={"pytorch": F("softshrink"), "jax": "jax.numpy (no builtin)"},
+    frameworks={"pytorch": F("softshrink"), "keras": "keras.activations.soft_shrink(threshold=0.5)"},
     torch=lambda t, v, p: t.nn.functional.softshrink(v, p["lambd"]))
 act("hardshrink", Piecewise((x, Abs(x) > s["lambd"]), (0, True)), params=(LAMBD,), family="shrinkage",
+    aliases=("hard_shrink",),
     summary="Hard thresholding: zeroes |x| ≤ λ and keeps the rest unchanged (discontinuous at ±λ).",
     used_in="sparse coding; wavelet denoising", references=(DONOHO,),
-    frameworks={"pytorch": F("hardshrink")},
+    frameworks={"pytorch": F("hardshrink"), "keras": "keras.activations.hard_shrink(threshold=0.5)"},
     torch=lambda t, v, p: t.nn.functional.hardshrink(v, p["lambd"]))
 
 # ---- gated and periodic ---------------------------------------------------------------
 act("hardswish", Piecewise((0, x <= -3), (x, x >= 3), (x * (x + 3) / 6, True)), family="smooth-relu",
-    aliases=("hard_swish",),
+    aliases=("hard_swish", "hard_silu"),
     summary="x·relu6(x+3)/6: a piecewise-quadratic SiLU for mobile hardware.",
     used_in="MobileNetV3", references=(HOWARD,),
     frameworks={"pytorch": F("hardswish"), "jax": "jax.nn.hard_swish", "keras": "keras.activations.hard_swish"},

@@ -6,7 +6,7 @@ Same declarative records as :mod:`symact.catalogue`; definitions are taken from 
 from __future__ import annotations
 
 import sympy as sp
-from sympy import Abs, Piecewise, cos, erf, exp, log, sin, sqrt, tanh
+from sympy import Abs, Ne, Piecewise, atan, cos, erf, exp, log, sin, sqrt, tanh
 
 from .catalogue import ELFWING, LECUN98, NONNEG, POS, RAMACHANDRAN, act
 from .definition import Param, Reference, x
@@ -90,6 +90,17 @@ KAYTAN = ref("Kaytan, Aydilek, Yeroğlu", "Gish: a novel activation function for
              "10.1007/s00521-023-09035-5")
 BISWAS_TS = ref("Biswas, Kumar, Banerjee, Pandey",
                 "TanhSoft -- a family of activation functions combining Tanh and Softplus", 2020, "2009.03863")
+UNKE = ref("Unke, Maennel", "E3x: E(3)-Equivariant Deep Learning Made Easy", 2024, "2401.07595")
+RAMASINGHE = ref("Ramasinghe, Lucey", "Beyond Periodicity: Towards a Unifying Framework for Activations in "
+                 "Coordinate-MLPs", 2022, "2111.15135")
+SARATCHANDRAN = ref("Saratchandran, Ramasinghe, Shevchenko, Long, Lucey",
+                    "A Sampling Theory Perspective on Activations for Implicit Neural Representations", 2024,
+                    "2402.05427")
+WURAOLA = ref("Wuraola, Patel", "SQNL: A New Computationally Efficient Activation Function", 2018,
+              "10.1109/IJCNN.2018.8489043")
+PERVAN = ref("Pervan Akman, Tümer Sivri, Berkol",
+             "The Impact of Irrationals on the Range of Arctan Activation Function for Deep Learning Models", 2025,
+             "10.19072/ijet.1394093")
 LEE = ref("Lee, Xiao, Schoenholz, Bahri, Novak, Sohl-Dickstein, Pennington",
           "Wide Neural Networks of Any Depth Evolve as Linear Models Under Gradient Descent", 2019, "1902.06720")
 
@@ -270,3 +281,31 @@ act("squ", x**2 + x, family="polynomial", aliases=("shifted_quadratic_unit",),
 act("ncu", x - x**3, family="polynomial", aliases=("non_monotonic_cubic_unit",),
     summary="x − x³: a non-monotonic cubic with three zeros, so a single neuron can learn XOR.",
     used_in="CNNs in the paper", references=(NOEL_OSC,))
+
+# ---- further entries readers look up ----------------------------------------------------------
+act("bent_identity", (sqrt(x**2 + 1) - 1) / 2 + x, family="other",
+    summary="(sqrt(x² + 1) − 1)/2 + x: a smooth, monotone, unbounded bend of the identity (slope 1/2 far left, "
+            "3/2 far right). No original paper is known; it is a staple of activation tables (Wikipedia's "
+            "among them) and ships with libraries such as E3x.", used_in="E3x's activation set",
+    references=(UNKE,))
+act("gaussian", exp(-x**2), family="other", aliases=("gaussian_activation",),
+    summary="exp(−x²): the bell curve of RBF networks as an elementwise activation; not monotonic, so one unit "
+            "responds to a band of inputs. Widths differ between sources: Ramasinghe & Lucey's Gaussian has a "
+            "width hyperparameter σ and exp(−x²/2) also circulates; this entry is the exp(−x²) of activation "
+            "tables.", used_in="coordinate MLPs / implicit neural representations", references=(RAMASINGHE,))
+act("sinc", Piecewise((sin(x) / x, Ne(x, 0)), (1, True)), family="periodic",
+    summary="sin(x)/x with value 1 at 0: the unnormalised sinc (signal processing often means the normalised "
+            "sin(πx)/(πx), i.e. this function at πx); sampling theory singles it out as the activation for "
+            "implicit neural representations.", used_in="implicit neural representations, NeRF",
+    references=(SARATCHANDRAN,))
+act("sqnl", Piecewise((1, x > 2), (x - x**2 / 4, x >= 0), (x + x**2 / 4, x >= -2), (-1, True)),
+    family="sigmoidal", aliases=("square_nonlinearity",),
+    summary="Square nonlinearity: x − x²/4 on [0, 2], x + x²/4 on [−2, 0), ±1 outside: a tanh-like C¹ sigmoid "
+            "from one square instead of an exponential, for cheap hardware implementations.",
+    used_in="hardware-efficient MLPs",
+    references=(WURAOLA,))
+act("arctan", atan(x), family="sigmoidal", aliases=("atan",),
+    summary="atan(x): a sigmoid with range (−π/2, π/2) whose tails approach their limits only like 1/x "
+            "(tanh's like e^{−2|x|}), so it saturates far more slowly; the cited paper compares it with "
+            "variants rescaled by irrational constants (π, φ, e).",
+    used_in="newswire classification and time-series forecasting in the paper", references=(PERVAN,))

@@ -103,7 +103,8 @@ def exact_linear(expr):
 
 
 def _hypot(expr):
-    """(c + k*u**2)**p -> hypot(sqrt(c), sqrt(k)*u)**(2p) for numbers c, k > 0: u**2 overflows for |u| > 1e154."""
+    """(c + k*u**2)**p -> hypot(sqrt(c), sqrt(k)*u)**(2p) for numbers c, k > 0 and p not a positive
+    integer: u**2 overflows for |u| > 1e154 (1/(1 + u^2), arctan', is then 0 where the truth is 1/u^2)."""
 
     def query(e):
         if not (isinstance(e, sp.Pow) and isinstance(e.base, sp.Add) and len(e.base.args) == 2):
@@ -111,7 +112,8 @@ def _hypot(expr):
         c, t = sorted(e.base.args, key=lambda a: not a.is_number)
         k, rest = t.as_coeff_Mul()
         b, n = rest.as_base_exp()
-        return bool(c.is_number and c.is_positive and k.is_positive and n == 2 and not e.exp.is_Integer)
+        return bool(c.is_number and c.is_positive and k.is_positive and n == 2
+                    and (not e.exp.is_Integer or e.exp.is_negative))
 
     def value(e):
         c, t = sorted(e.base.args, key=lambda a: not a.is_number)
@@ -119,6 +121,32 @@ def _hypot(expr):
         return hypot(sp.sqrt(c), sp.sqrt(k) * rest.as_base_exp()[0]) ** (2 * e.exp)
 
     return expr.replace(query, value)
+
+
+def _hypot_minus(expr):
+    """c*hypot(a, u) - c*a -> c*u**2/(hypot(a, u) + a) for |u| < a (numbers a > 0, c): the difference
+    cancels for |u| << a (bent identity: x + (hypot(1, x) - 1)/2 is x alone below 1e-8, 1e16 ULP at
+    1e-260).  Beyond a it cancels at most by half, and u**2 would overflow for |u| > 1e154."""
+
+    def find(e):
+        if not isinstance(e, sp.Add):
+            return None
+        const = sum((t for t in e.args if t.is_number), sp.S.Zero)
+        if const == 0:
+            return None
+        for t in e.args:
+            c, rest = t.as_coeff_Mul()
+            if isinstance(rest, hypot) and rest.args[0].is_number and rest.args[0].is_positive \
+                    and not rest.args[1].is_number and sp.simplify(const + c * rest.args[0]) == 0:
+                return t, c, rest.args[0], rest.args[1]
+        return None
+
+    def value(e):
+        t, c, a, u = find(e)
+        near = e - t + c * a + c * u**2 / (hypot(a, u) + a)  # + c*a cancels the constant -c*a exactly
+        return sp.Piecewise((near, sp.Abs(u) < a), (e, True))
+
+    return expr.replace(lambda e: find(e) is not None, value)
 
 
 def _root_sum(expr):
@@ -218,6 +246,9 @@ def _exp_product(expr):
 RULES: tuple[Rule, ...] = (
     Rule("hypot", _hypot, (sp.sqrt(1 + 3 * _u**2), hypot(1, sp.sqrt(3) * _u)),
          "1 + k*u^2 overflows for |u| > 1e154 (isru is then 0 where the truth is 1/sqrt(k))"),
+    Rule("hypot_minus", _hypot_minus,
+         (hypot(1, _u) - 1, sp.Piecewise((_u**2 / (hypot(1, _u) + 1), sp.Abs(_u) < 1), (hypot(1, _u) - 1, True))),
+         "hypot(a, u) - a cancels for |u| << a (bent identity near 0: 1e16 ULP)"),
     Rule("root_sum", _root_sum,
          (_u / 2 + hypot(2, _u) / 2,
           sp.Piecewise((1 / (hypot(1, _u / 2) - _u / 2), _u < 0), (_u / 2 + hypot(2, _u) / 2, True))),
@@ -259,22 +290,47 @@ def stabilise(expr: sp.Expr) -> sp.Expr:
     """The definition rewritten into its stable forms (rules in order, then cancellation series)."""
     for rule in RULES:
         expr = rule.apply(expr)
-    expr = series_near_cancellation(expr)
+    expr = _divide_into_series(series_near_cancellation(expr))
     expr = series_near_roots(expr)
     return exact_linear(expr)
+
+
+def _divide_into_series(expr: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
+    """x**-n * Piecewise((x**m * P, near 0), (E, True)) with m >= n -> Piecewise((x**(m-n) * P, ...), (E/x**n, True)):
+    the series of a 0/0 quotient (sinc' = (cos x - sin(x)/x)/x ~ -x/3) must not be divided by x once its
+    x**2 has underflowed (|x| < 1e-154: 0/x, or 0*inf = NaN where 1/x overflows)."""
+
+    def split(e):
+        if not isinstance(e, sp.Mul):
+            return None
+        pws = [f for f in e.args if isinstance(f, sp.Piecewise)]
+        inv = [f for f in e.args if f.is_Pow and f.base == var and f.exp.is_Integer and f.exp < 0]
+        if len(pws) != 1 or len(inv) != 1:
+            return None
+        first = pws[0].args[0].expr
+        m = max((f.exp if f.is_Pow else 1 for f in sp.Mul.make_args(first)
+                 if f == var or (f.is_Pow and f.base == var and f.exp.is_Integer)), default=0)
+        return (pws[0], inv[0]) if m >= -inv[0].exp else None
+
+    def value(e):
+        pw, inv = split(e)
+        rest = sp.Mul(*(f for f in e.args if f is not pw))
+        return sp.Piecewise(*((rest * b, c) for b, c in pw.args))
+
+    return expr.replace(lambda e: split(e) is not None, value)
 
 
 # ---- cancellation near a point: x - tanh(x) -> x^3/3 - ... for small |x| --------------------
 
 
-def _taylor0(e: sp.Expr, var: sp.Symbol, n: int) -> list | None:
+def _taylor0(e: sp.Expr, var: sp.Symbol, n: int, singular: bool = False) -> list | None:
     """Taylor coefficients of ``e`` at 0 up to degree n (mpmath, 60 digits), or None
     where ``e`` is not analytic there.  Numeric: SymPy's symbolic series of softplus to order 60
     takes minutes; these take milliseconds and are then rounded to doubles anyway."""
     f = sp.lambdify(var, elementary(e), "mpmath")
     try:
         with mpmath.workdps(60):  # mpmath.diff raises the precision itself for high orders
-            cs = mpmath.taylor(f, 0, n)
+            cs = mpmath.taylor(f, 0, n, singular=singular)  # singular: 0/0 at 0 (sin(x)/x), not sampled there
             big = max((abs(c) for c in cs), default=0)
             if not all(isinstance(c, mpmath.mpf) and mpmath.isfinite(c) for c in cs):
                 return None
@@ -284,11 +340,26 @@ def _taylor0(e: sp.Expr, var: sp.Symbol, n: int) -> list | None:
         return None
 
 
-def _leading_order(e: sp.Expr, var: sp.Symbol) -> int | None:
-    cs = _taylor0(e, var, 12)
+def _leading_order(e: sp.Expr, var: sp.Symbol, singular: bool = False) -> int | None:
+    cs = _taylor0(e, var, 12, singular)
     if cs is None:
         return None
     return next((k for k, c in enumerate(cs) if c != 0), None)
+
+
+def _zero_at(e: sp.Expr, var: sp.Symbol) -> bool:
+    """e vanishes at var = 0, directly or as a limit where the terms are 0/0 there (cos(x) - sin(x)/x)."""
+    v = e.subs(var, 0)
+    if v.is_finite:
+        return v == 0
+    return v is sp.nan and sp.limit(e, var, 0) == 0 and sp.limit(e, var, 0, "-") == 0
+
+
+def _value_or_nan(f, t):
+    try:
+        return f(t)
+    except (ZeroDivisionError, ValueError, OverflowError):
+        return mpmath.nan
 
 
 def series_near_cancellation(expr: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
@@ -301,10 +372,11 @@ def series_near_cancellation(expr: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
 
     def query(e):
         return (isinstance(e, sp.Add) and e.free_symbols == {var} and e.has(sp.Function)
-                and not e.has(sp.Piecewise) and e.subs(var, 0) == 0)
+                and not e.has(sp.Piecewise) and _zero_at(e, var))
 
     def value(e: sp.Add):
-        k = _leading_order(e, var)
+        singular = not e.subs(var, 0).is_finite  # a removable singularity: its limit is 0 (_zero_at)
+        k = _leading_order(e, var, singular)
         m = min((o for o in (_leading_order(t, var) for t in e.args) if o is not None), default=None)
         if k is None or m is None or k <= m:
             return e
@@ -319,7 +391,7 @@ def series_near_cancellation(expr: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
             while loss(r / 1.25) <= 8:
                 r /= 1.25
         for degree in (40, 80):  # 40 is enough for most; tanh (radius pi/2) needs ~60 at r = 0.8
-            coeffs = _taylor0(e, var, degree)
+            coeffs = _taylor0(e, var, degree, singular)
             if coeffs is None:
                 return e
             with mpmath.workdps(50):
@@ -356,7 +428,7 @@ def series_near_roots(expr: sp.Expr, var: sp.Symbol = x, span: float = 40.0, los
                 return mpmath.inf if v == 0 else max(abs(g(t)) for g in terms) / abs(v)
 
             grid = [mpmath.mpf(v) / 20 for v in range(int(-span * 20), int(span * 20) + 1)]
-            vals = [f(t) for t in grid]
+            vals = [_value_or_nan(f, t) for t in grid]  # nan at a removable 0/0 (sinc') finds no root there
             roots = []
             for a, b, fa, fb in zip(grid, grid[1:], vals, vals[1:], strict=False):
                 if fa * fb < 0 and abs(a) > 1e-3 and abs(b) > 1e-3:

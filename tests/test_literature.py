@@ -67,6 +67,11 @@ PAPER = {
     "cube": lambda t: t**3,
     "squ": lambda t: t**2 + t,
     "ncu": lambda t: t - t**3,
+    "bent_identity": lambda t: (mp.sqrt(t * t + 1) - 1) / 2 + t,
+    "gaussian": lambda t: mp.exp(-t * t),
+    "sinc": lambda t: mp.sin(t) / t if t != 0 else mp.mpf(1),
+    "sqnl": lambda t: 1 if t > 2 else (t - t * t / 4 if t >= 0 else (t + t * t / 4 if t >= -2 else -1)),
+    "arctan": mp.atan,
 }
 
 DEFAULTS = {

@@ -260,15 +260,15 @@ def test_cli_build_with_extra_definitions(tmp_path):
     extra.write_text(
         "import sympy as sp\n"
         "from symact import Definition, register, x\n"
-        "register(Definition(name='bent_identity', expr=(sp.sqrt(x**2 + 1) - 1) / 2 + x, family='other',\n"
+        "register(Definition(name='my_bent_identity', expr=(sp.sqrt(x**2 + 1) - 1) / 2 + x, family='other',\n"
         "                    summary='A smooth, unbounded, monotonic test activation.'))\n"
     )
     res = subprocess.run([sys.executable, "-m", "symact", "build", "--out", str(tmp_path / "cli"),
                           "--extra", str(extra)], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=ENV)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
-    page = tmp_path / "cli" / "activations" / "bent_identity.html"
+    page = tmp_path / "cli" / "activations" / "my_bent_identity.html"
     assert page.is_file() and "<msqrt>" in page.read_text("utf-8")
-    assert 'data-name="bent_identity"' in (tmp_path / "cli" / "index.html").read_text("utf-8")
+    assert 'data-name="my_bent_identity"' in (tmp_path / "cli" / "index.html").read_text("utf-8")
 
 
 def test_prose_is_keyed_by_catalogue_names():

@@ -463,7 +463,9 @@ def _normal_moments(act, bps) -> tuple[float | None, float | None]:
     f = sp.lambdify(x, elementary(act.expr), "mpmath")
     # |z| <= 40: the weight is below 1e-347 beyond, and f(+-inf) may be exp(exp(1e300)), which mpmath
     # would try to compute (cloglog) instead of overflowing
-    pts = [mpmath.mpf(-40), *[mpmath.mpf(float(b)) for b in bps if abs(float(b)) < 40], mpmath.mpf(40)]
+    # (split where the weight's mass is, so tanh-sinh sees the peak)
+    cuts = {-40.0, -10.0, -4.0, -1.0, 0.0, 1.0, 4.0, 10.0, 40.0} | {float(b) for b in bps if abs(float(b)) < 40}
+    pts = [mpmath.mpf(c) for c in sorted(cuts)]
     with mpmath.workdps(30):
         def phi(z):
             return mpmath.exp(-z * z / 2) / mpmath.sqrt(2 * mpmath.pi)

@@ -189,10 +189,13 @@ def measure_values(ref: Reference, xs: np.ndarray, got: np.ndarray, *, name: str
     dt = xs.dtype
     m = Measurement(name, which, dt.name, n=len(xs))
     eps = float(np.finfo(dt).eps)
-    fmax = float(np.finfo(dt).max)
+    # the overflow threshold max + ulp(max)/2, exactly: as a float product it rounds to max, and a
+    # cached 30-digit max (1.797...23732e308 > max) then counted as inf
+    with mpmath.workprec(128):
+        over = mpmath.ldexp(2 - mpmath.mpf(eps) / 2, int(np.finfo(dt).maxexp) - 1)
     values = ref.values(xs)
     for xv, c, t in zip(xs.tolist(), got.tolist(), values, strict=True):
-        tf = float(t) if abs(t) <= fmax * (1 + eps / 2) else math.copysign(math.inf, t)
+        tf = float(t) if abs(t) < over else math.copysign(math.inf, t)
         if not math.isfinite(tf):
             err = 0.0 if c == tf else math.inf
             allowed = GOAL_ULP

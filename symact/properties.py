@@ -107,18 +107,21 @@ def text(v: Any) -> str:
 
 @contextmanager
 def _time_limit(seconds: float):
-    """SymPy's simplify/solve can run for minutes: cap them (main thread only; elsewhere no cap)."""
+    """SymPy's simplify/solve can run for minutes: cap them (main thread only; elsewhere no cap).
+
+    The cap counts this process's CPU time, not wall time: a loaded machine (a parallel test run)
+    must not turn a found result into "not found", which would then be cached."""
     try:
-        old = signal.signal(signal.SIGALRM, _raise_timeout)
+        old = signal.signal(signal.SIGPROF, _raise_timeout)
     except ValueError:  # not the main thread
         yield
         return
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
 
 
 class _Timeout(Exception):

@@ -53,7 +53,7 @@ def test_fixture_page_counts_and_differences(tmp_path):
     assert "`jax.nn.gelu()` → [gelu_tanh](activations/gelu_tanh.md): agrees with gelu_tanh (3.0e-15), " \
            "differs from gelu by 4.7e-04" in text
     assert "**differs** from relu by 5.0e-01" in text and "<th>Keras</th>" not in text
-    assert '<a href="../activations/gelu.html">gelu</a>' in text and "`one_hot` (labels)" in text
+    assert '<a href="activations/gelu.html">gelu</a>' in text and "`one_hot` (labels)" in text
 
 
 def test_page_without_a_recording_says_how_to_make_one(tmp_path):

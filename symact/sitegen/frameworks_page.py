@@ -5,22 +5,17 @@ so a build needs neither JAX nor Keras and two builds of one checkout are identi
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from .records import load_record
 
 FRAMEWORKS_JSON = Path("data") / "frameworks.json"
 TITLES = {"pytorch": "PyTorch", "jax": "JAX", "keras": "Keras"}
 
 
 def load(site_root: Path) -> dict[str, Any] | None:
-    path = site_root / FRAMEWORKS_JSON
-    if not path.is_file():
-        return None
-    data = json.loads(path.read_text("utf-8"))
-    if data.get("schema") != 1:
-        raise ValueError(f"{path}: frameworks schema {data.get('schema')!r}, this build reads schema 1")
-    return data
+    return load_record(site_root / FRAMEWORKS_JSON, "frameworks")
 
 
 def _defaults(r: dict[str, Any]) -> str:

@@ -7,21 +7,16 @@ same run, same size and dtype (the property list's measured cost).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from .records import load_record
 
 BENCH_JSON = Path("data") / "bench.json"
 
 
 def load(site_root: Path) -> dict[str, Any] | None:
-    path = site_root / BENCH_JSON
-    if not path.is_file():
-        return None
-    data = json.loads(path.read_text("utf-8"))
-    if data.get("schema") != 1:
-        raise ValueError(f"{path}: benchmark schema {data.get('schema')!r}, this build reads schema 1")
-    return data
+    return load_record(site_root / BENCH_JSON, "benchmark")
 
 
 def _r(v: float | None, digits: int = 2) -> str:

@@ -7,8 +7,10 @@
 """
 from __future__ import annotations
 
+import sys as _sys
+import types as _types
+
 from .activation import Activation, get
-from .definition import Definition, Param, Reference
 from .errors import (
     DefinitionError,
     ExpressionError,
@@ -16,8 +18,40 @@ from .errors import (
     SymactError,
     UnknownActivationError,
 )
-from .functions import x
-from .registry import definition, names, register
+
+# SymPy (0.5 s to import) loads on first use of these: ``get(name)(x)`` of a built-in needs none
+# of them (its kernels are prebuilt, see symact.kernel_table)
+_LAZY = {"Definition": "definition", "Param": "definition", "Reference": "definition", "x": "functions",
+         "names": "registry", "register": "registry"}
+
+
+class _Package(_types.ModuleType):
+    """``symact.definition`` is the registry's lookup function, though a submodule has that name too:
+    importing the submodule (lazily, after this file ran) must not replace the function."""
+
+    @property
+    def definition(self):
+        from .registry import definition
+
+        return definition
+
+    @definition.setter
+    def definition(self, value) -> None:  # the import system's setattr of the submodule: ignored
+        pass
+
+
+_sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(attr: str):
+    if attr in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[attr]}", __name__), attr)
+        globals()[attr] = value
+        return value
+    raise AttributeError(f"module 'symact' has no attribute {attr!r}")
+
 
 __all__ = [
     "Activation", "Definition", "Param", "Reference", "x",

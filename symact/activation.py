@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from functools import cache, cached_property, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sympy as sp
 
-from . import registry
-from .definition import Definition
-from .derivation import derivative
-from .functions import x
+from . import kernel_table
 from .kernels import Kernel, to_float_array
+
+if TYPE_CHECKING:
+    import sympy as sp
+
+    from .definition import Definition
 
 
 class Activation:
@@ -21,14 +22,27 @@ class Activation:
     ``act.derivative``; everything is derived lazily from the definition, once.
     """
 
-    def __init__(self, definition: Definition, values: dict[str, sp.Expr]):
-        self.definition = definition
-        self._values = values
+    def __init__(self, definition: Definition | None, values: dict[str, sp.Expr] | None = None, *,
+                 name: str | None = None, prebuilt: dict | None = None):
+        if definition is not None:
+            self.definition, self._values = definition, values
+        self._name = name if name is not None else definition.name
+        self._prebuilt = prebuilt  # kernel_table entries: kernels without SymPy until expr is asked for
+
+    @cached_property
+    def definition(self) -> Definition:
+        from . import registry
+
+        return registry.definition(self._name)
+
+    @cached_property
+    def _values(self) -> dict[str, sp.Expr]:
+        return self.definition.bind()
 
     # ---- identity --------------------------------------------------------------------
     @property
     def name(self) -> str:
-        return self.definition.name
+        return self._name
 
     @property
     def aliases(self) -> tuple[str, ...]:
@@ -46,6 +60,8 @@ class Activation:
     # ---- symbolic ----------------------------------------------------------------------
     @cached_property
     def _subs(self) -> dict[sp.Symbol, sp.Expr]:
+        import sympy as sp
+
         d = self.definition
         subs = {d.param_symbols[n]: v for n, v in self._values.items()}
         for s, (lo, hi) in d.sampled.items():  # inference uses the mean of U(lo, hi), as a double like PyTorch
@@ -60,29 +76,41 @@ class Activation:
     @cached_property
     def derivative(self) -> sp.Expr:
         """f'(x), taking at a kink the value PyTorch's autograd takes there."""
+        from .derivation import derivative
+
         return derivative(self.expr)
 
     @cached_property
     def param_derivatives(self) -> dict[str, sp.Expr]:
         """∂f/∂p for each parameter p (PReLU's learnable weight, ...), at the bound values."""
+        from .derivation import derivative
+
         d = self.definition
         return {p.name: derivative(d.expr, p.symbol).xreplace(self._subs) for p in d.params if p.used}
 
     @cached_property
     def latex(self) -> str:
+        import sympy as sp
+
         return sp.latex(self.definition.expr if not self.definition.sampled else self.expr)
 
     @cached_property
     def derivative_latex(self) -> str:
+        import sympy as sp
+
         return sp.latex(self.derivative)
 
     # ---- kernels -----------------------------------------------------------------------
     @cached_property
     def kernel(self) -> Kernel:
+        if self._prebuilt is not None:
+            return Kernel.prebuilt(self.name, *self._prebuilt["f"], expr_of=lambda: self.expr)
         return Kernel(self.expr, name=self.name)
 
     @cached_property
     def grad_kernel(self) -> Kernel:
+        if self._prebuilt is not None:
+            return Kernel.prebuilt(f"{self.name}'", *self._prebuilt["grad"], expr_of=lambda: self.derivative)
         return Kernel(self.derivative, name=f"{self.name}'")
 
     def __call__(self, x_: Any, *, out: np.ndarray | None = None, axis: int | None = None):
@@ -142,6 +170,8 @@ class Activation:
         work, out_type = to_float_array(x_, self.name)
         draws = {s: rng.uniform(float(self._values[lo]), float(self._values[hi]), size=work.shape)
                  for s, (lo, hi) in d.sampled.items()}
+        import sympy as sp
+
         syms = [sp.Symbol(s, real=True) for s in draws]
         fixed = {k: v for k, v in self._subs.items() if k not in syms}
         expr = d.expr.xreplace(fixed)
@@ -160,6 +190,9 @@ class Activation:
 
 @lru_cache(maxsize=64)
 def _sampled_kernel(expr: sp.Expr, syms: tuple[sp.Symbol, ...]):
+    import sympy as sp
+
+    from .functions import x
     from .printing import new_printer
 
     return sp.lambdify((x, *syms), expr, modules=["scipy", "numpy"], printer=new_printer())
@@ -171,6 +204,12 @@ def _key(params: dict[str, Any]) -> tuple:
 
 @lru_cache(maxsize=512)
 def _get(name: str, key: tuple) -> Activation:
+    if not key:
+        hit = kernel_table.lookup(name)
+        if hit is not None:
+            return Activation(None, name=hit[0], prebuilt=hit[1])
+    from . import registry
+
     defn = registry.definition(name)
     values = defn.bind(**{k: _unrepr(v) for k, v in key})
     if defn.kind != "elementwise":  # softmax-like and gated: act(x, axis), Jacobian-based vjp

@@ -107,7 +107,7 @@ HAND: dict[str, tuple[Callable, Callable]] = {
     "hardsigmoid": (lambda x: np.clip(x / 6 + 0.5, 0, 1), lambda x: _pick((x > -3) & (x < 3), 1 / 6, 0, x.dtype)),
     "hardswish": (lambda x: x * np.clip(x / 6 + 0.5, 0, 1),
                   lambda x: np.where(x < -3, 0, np.where(x > 3, 1, x / 3 + 0.5)).astype(x.dtype)),
-    "heaviside": (lambda x: np.heaviside(x, 1), lambda x: np.zeros_like(x)),
+    "heaviside": (lambda x: _ind(x >= 0, x.dtype), lambda x: np.zeros_like(x)),
     "threshold": (lambda x: np.where(x > 0.1, x, x.dtype.type(20)), lambda x: _ind(x > 0.1, x.dtype)),
     "softshrink": (lambda x: np.sign(x) * np.maximum(np.abs(x) - 0.5, 0), lambda x: _ind(np.abs(x) > 0.5, x.dtype)),
     "hardshrink": (lambda x: np.where(np.abs(x) > 0.5, x, 0), lambda x: _ind(np.abs(x) > 0.5, x.dtype)),

@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("symact.cli", "cli_serve", "preview the site locally (mkdocs serve)"),
     "bench": ("symact.bench", "cli_bench", "benchmark the kernels side by side"),
     "export": ("symact.export", "cli_export", "C99 source for f and f'"),
+    "kernels": ("symact.kernel_table", "cli_kernels", "check (or --write) the prebuilt kernel table"),
     "frameworks": ("symact.frameworks", "cli_frameworks", "PyTorch/JAX/Keras activations: coverage, agreement"),
 }
 

@@ -8,23 +8,25 @@ propagates; +-inf give the limits of the function.
 from __future__ import annotations
 
 import inspect
+import math
+from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import sympy as sp
 
-from . import printing as _printing
-from . import rewriting as _rewriting
-from .cache import cached, key
-from .functions import elementary
-from .functions import x as X
-from .printing import fold_constants, new_printer
-from .rewriting import exact_linear, stabilise
+from .cache import key
 
-#: key of cached stable forms: a version plus the source of the modules that decide what a stable
-#: form is, so an edited rule set never reads a form cached by an older one
-STABLE_VERSION = "4-" + key(*(Path(m.__file__).read_bytes() for m in (_rewriting, _printing)))
+if TYPE_CHECKING:
+    import sympy as sp
 
+_HERE = Path(__file__).parent
+#: key of cached stable forms: a version plus the source of the module that decides what a stable
+#: form is (rewriting.py), so an edited rule set never reads a form cached by an older one
+STABLE_VERSION = "5-" + key((_HERE / "rewriting.py").read_bytes())
+
+_F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
 _COMPUTE = {np.dtype(np.float16): np.float16, np.dtype(np.float32): np.float32, np.dtype(np.float64): np.float64}
 
 
@@ -52,29 +54,237 @@ _PROBE = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, *_HUGE, *np.linspace(-50,
                    *(s * 10.0**k for k in range(-320, 309, 7) for s in (1, -1)), 3.4028234663852886e38])
 
 
-class Kernel:
-    """One elementwise kernel: ``expr`` (the mathematics) printed from ``stable`` (its stable form)."""
+def compile_source(source: str) -> Callable:
+    """The function a kernel's printed source defines, with the names it uses bound.
 
-    def __init__(self, expr: sp.Expr, *, name: str, var: sp.Symbol = X):
-        self.name, self.var, self.expr = name, var, expr
-        # (unpickling re-evaluates Mul(1/6, x + 3) into x/6 + 1/2: re-apply the exact-linear form)
-        self.stable = exact_linear(cached("stable", key(STABLE_VERSION, sp.srepr(expr)),
-                                          lambda: fold_constants(stabilise(sp.piecewise_fold(expr)))))
-        self._fn = sp.lambdify(var, self.stable, modules=["scipy", "numpy"], printer=new_printer(),
-                               cse=True, docstring_limit=0)
-        self.source = inspect.getsource(self._fn)
+    Names resolve as lambdify resolves them for ``modules=["scipy", "numpy"]``: symact's runtime
+    helpers, then ``scipy.special`` (imported only by kernels that use it: 0.3 s), then NumPy.
+    """
+    from . import _runtime
+
+    code = compile(source, "<symact kernel>", "exec")
+    used = {n for c in code.co_consts if inspect.iscode(c) for n in c.co_names} | set(code.co_names)
+    ns: dict = {"numpy": np}
+    special = None
+    for n in used:
+        if hasattr(_runtime, n):
+            ns[n] = getattr(_runtime, n)
+        elif n not in ns and not hasattr(np, n):
+            if special is None:
+                import scipy.special as special
+            if hasattr(special, n):
+                ns[n] = getattr(special, n)
+        elif n not in ns:
+            ns[n] = getattr(np, n)
+    exec(code, ns)  # noqa: S102 - symact's own generated code (printed from its stable forms)
+    (fn,) = (v for k, v in ns.items() if k == "_lambdifygenerated")
+    return fn
+
+
+def probe_flags(fn: Callable) -> tuple[bool, bool]:
+    """(guard, quiet) of printed code: guard when it gets NaN/inf wrong somewhere (then one extra
+    pass checks and patches), quiet when it raises no floating-point flag on the whole range (then
+    no ``np.errstate``, ~1 us a call)."""
+    with np.errstate(all="ignore"):
+        probe = np.broadcast_to(fn(np.array([np.nan, np.inf, -np.inf, *_HUGE])), (3 + len(_HUGE),))
+    guard = not np.isnan(probe[0]) or bool(np.isnan(probe[1:]).any())
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            fn(_PROBE)
+        quiet = True
+    except (FloatingPointError, ZeroDivisionError, OverflowError):
+        quiet = False
+    return guard, quiet
+
+
+_EXACT_CALLS = {"maximum", "minimum", "clip", "abs", "heaviside", "symact_step", "symact_in", "where", "isnan",
+                "greater", "less", "greater_equal", "less_equal"}
+
+
+def _f32(c) -> bool:
+    return isinstance(c, int | float) and float(np.float32(c)) == float(c)
+
+
+def _shape(node, var: str) -> str | None:
+    """What a printed expression computes, as far as rounding goes: "x" (an input value, or -x, 0, a
+    float32 constant, selected exactly), "ind" (a 0/1 indicator, NaN for NaN), "sel" (constants
+    selected by indicators, rounded once), "c" (any constant); None for anything that rounds."""
+    import ast
+
+    if isinstance(node, ast.Name):
+        return "x" if node.id == var else None
+    if isinstance(node, ast.Constant):
+        return "x" if _f32(node.value) else "c"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return _shape(node.operand, var)
+    if isinstance(node, ast.BinOp):
+        a, b = _shape(node.left, var), _shape(node.right, var)
+        if isinstance(node.op, ast.Sub) and ast.dump(node.left) == ast.dump(node.right) and a == "x":
+            return "x"  # v - v: 0, NaN for NaN
+        if isinstance(node.op, ast.Mult) and {a, b} <= {"ind", "x", "c", "sel"} and "ind" in (a, b) and \
+                not ("x" in (a, b) and _has_var(node, var, skip_calls=True)):
+            return "ind" if a == b == "ind" else "sel"
+        if isinstance(node.op, ast.Add) and {a, b} <= {"ind", "sel"}:
+            return "sel"
+        if isinstance(node.op, ast.Div) and a in ("ind", "sel") and b in ("x", "c"):
+            return "sel"
+        return None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _EXACT_CALLS:
+        fn, args = node.func.id, node.args
+        if fn in ("heaviside", "symact_step"):
+            return "ind" if _threshold(args[0], var) else None
+        if fn == "symact_in":  # comparisons of x with its bounds: exact when they are float32 numbers
+            bounds = args[1:3]
+            return "ind" if _shape(args[0], var) == "x" and all(
+                (isinstance(b, ast.Constant) and (b.value is None or _f32(b.value))) or
+                (isinstance(b, ast.UnaryOp) and isinstance(b.operand, ast.Constant) and _f32(b.operand.value))
+                for b in bounds) else None
+        if fn in ("greater", "less", "greater_equal", "less_equal"):
+            return "bool" if _shape(args[0], var) == "x" and _shape(args[1], var) == "x" else None
+        if fn == "isnan":
+            return "bool" if _shape(args[0], var) == "x" else None
+        if fn == "where":
+            kinds = [_shape(a, var) for a in args]
+            if kinds[0] != "bool" or not set(kinds[1:]) <= {"x", "c", "ind", "sel"}:
+                return None
+            return "x" if set(kinds[1:]) <= {"x"} else "sel"
+        kinds = {_shape(a, var) for a in args}
+        return "x" if kinds <= {"x"} else None
+    return None
+
+
+def _has_var(node, var: str, skip_calls: bool = False) -> bool:
+    """Whether ``var`` appears in ``node`` outside calls (a bare factor of x: that would round)."""
+    import ast
+
+    if isinstance(node, ast.Call) and skip_calls:
+        return False
+    if isinstance(node, ast.Name):
+        return node.id == var
+    return any(_has_var(c, var, skip_calls) for c in ast.iter_child_nodes(node))
+
+
+def _threshold(node, var: str) -> bool:
+    """x, -x, x - c, c - x, -x - c with c a float32 number: the sign of the difference is exact in any
+    precision with gradual underflow, so heaviside of it decides x > c exactly."""
+    import ast
+
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    if isinstance(node, ast.Name):
+        return node.id == var
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+        parts = (node.left, node.right)
+        return any(_threshold(p, var) for p in parts) and any(
+            isinstance(p, ast.Constant) and _f32(p.value) for p in parts)
+    return False
+
+
+def native_float32(source: str, fn: Callable) -> bool:
+    """Whether the printed code gives in float32 exactly what it gives in float64 rounded to float32.
+
+    Then float32 input is computed in float32 (no conversion passes): only for selections of x
+    and constants (relu, clamps, steps and their derivatives), shown by the code's shape (no
+    operation rounds a value of x) and confirmed bit for bit on the probe inputs."""
+    import ast
+
+    tree = ast.parse(source)
+    func = tree.body[0]
+    if len(func.body) != 1 or not isinstance(func.body[0], ast.Return):
+        return False
+    if _shape(func.body[0].value, func.args.args[0].arg) not in ("x", "ind", "sel"):
+        return False
+    with np.errstate(all="ignore"):
+        grid = np.concatenate([_PROBE, np.linspace(-8, 8, 20001)]).astype(np.float32)
+        wide = np.asarray(fn(grid.astype(np.float64)), dtype=np.float64).astype(np.float32)
+        narrow = np.asarray(fn(grid))
+    return narrow.dtype == np.float32 and narrow.shape == grid.shape and \
+        bool(np.array_equal(wide.view(np.int32), narrow.view(np.int32)))
+
+
+def count_passes(source: str) -> int:
+    """How many NumPy calls the printed code makes over the array (a step counts two)."""
+    import ast
+
+    tree = ast.parse(source)
+    n = 0
+    for node in ast.walk(tree.body[0]):
+        if isinstance(node, ast.BinOp) or (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)):
+            n += 1
+        elif isinstance(node, ast.Call):
+            n += 2 if getattr(node.func, "id", "") in ("symact_step", "symact_in") else 1
+    return n
+
+
+def stable_form(expr: sp.Expr) -> sp.Expr:
+    """The stable rewrite of ``expr`` the kernels print (memoised on disk)."""
+    import sympy as sp
+
+    from .cache import cached
+    from .rewriting import exact_linear, fold_constants, stabilise
+
+    # (unpickling re-evaluates Mul(1/6, x + 3) into x/6 + 1/2: re-apply the exact-linear form)
+    return exact_linear(cached("stable", key(STABLE_VERSION, sp.srepr(expr)),
+                               lambda: fold_constants(stabilise(sp.piecewise_fold(expr)))))
+
+
+def print_source(stable: sp.Expr, var: sp.Symbol) -> str:
+    """The NumPy source of a kernel for ``stable``; a constant c prints as ``where(isnan(x), x, c)``
+    (NaN in, NaN out, with no guard pass)."""
+    import sympy as sp
+
+    from .printing import new_printer
+
+    if stable.is_number:
+        return f"def _lambdifygenerated({var}):\n    return where(isnan({var}), {var}, {float(stable)!r})\n"
+    fn = sp.lambdify(var, stable, modules=["scipy", "numpy"], printer=new_printer(), cse=True, docstring_limit=0)
+    return inspect.getsource(fn)
+
+
+class Kernel:
+    """One elementwise kernel: ``expr`` (the mathematics) printed from ``stable`` (its stable form).
+
+    Built from SymPy (``Kernel(expr, name=...)``) or from the prebuilt table of the catalogue's
+    kernels (``Kernel.prebuilt``: no SymPy import until ``expr`` or ``stable`` is asked for).
+    """
+
+    def __init__(self, expr: sp.Expr, *, name: str, var: sp.Symbol | None = None):
+        from .functions import x as X
+
+        self.name, self.var = name, var if var is not None else X
+        self.__dict__["expr"] = expr
+        self.source = print_source(self.stable, self.var)
+        self._fn = compile_source(self.source)
+        self._guard, self._quiet = probe_flags(self._fn)
+        self._native32 = native_float32(self.source, self._fn)
+        self._passes = count_passes(self.source)
         self._limits: dict[float, float] = {}
-        with np.errstate(all="ignore"):
-            probe = np.broadcast_to(self._fn(np.array([np.nan, np.inf, -np.inf, *_HUGE])), (3 + len(_HUGE),))
-        # the guard (one extra pass) only where the printed code gets nan/inf wrong
-        self._guard = not np.isnan(probe[0]) or bool(np.isnan(probe[1:]).any())
-        # np.errstate costs ~2 us a call: skipped where the code raises no flag over the whole range
-        try:
-            with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
-                self._fn(_PROBE)
-            self._quiet = True
-        except (FloatingPointError, ZeroDivisionError, OverflowError):
-            self._quiet = False
+
+    @classmethod
+    def prebuilt(cls, name: str, source: str, guard: bool, quiet: bool, native32: bool,
+                 limits: tuple[float, float] | None, expr_of: Callable[[], sp.Expr]) -> Kernel:
+        """A kernel from its recorded source and probe flags; ``expr_of()`` gives the expression on demand."""
+        k = cls.__new__(cls)
+        k.name, k.source, k._guard, k._quiet, k._native32 = name, source, guard, quiet, native32
+        k._expr_of = expr_of
+        k._fn = compile_source(source)
+        k._passes = count_passes(source)
+        k._limits = {} if limits is None else {1.0: limits[0], -1.0: limits[1]}
+        return k
+
+    @cached_property
+    def expr(self) -> sp.Expr:
+        return self._expr_of()
+
+    @cached_property
+    def var(self) -> sp.Symbol:
+        from .functions import x as X
+
+        return X
+
+    @cached_property
+    def stable(self) -> sp.Expr:
+        return stable_form(self.expr)
 
     def __repr__(self) -> str:
         return f"<symact kernel {self.name}: {self.source}>"
@@ -87,17 +297,22 @@ class Kernel:
 
     def __call__(self, value, out: np.ndarray | None = None):
         a = value if type(value) is np.ndarray else np.asarray(value)
-        if a.dtype.kind != "f" or a.dtype not in _COMPUTE:
+        if a.dtype not in _COMPUTE:
             a, _ = to_float_array(a, self.name)
-        out_type = _COMPUTE[a.dtype] if a.dtype in _COMPUTE else np.float64
-        if a.size <= _CHUNK:  # small: one evaluation, no per-call overhead beyond the NumPy calls
-            res = self._eval(a)
+        out_type = _COMPUTE[a.dtype]
+        # float64 is computed as is; float32 too where the code only selects (native32), else in float64
+        wide = a.dtype != _F64 and not (self._native32 and a.dtype == _F32)
+        if a.size <= _CHUNK or (self._passes <= 2 and not wide):
+            # small, or at most two passes with no conversion: one evaluation (blocks would add a copy)
+            res = self._eval(a, wide)
             if out is not None or res.dtype != out_type:
                 with np.errstate(over="ignore"):  # a float64 beyond float32's range rounds to inf, as it should
                     if out is not None:
                         np.copyto(out, res, casting="same_kind")
                         return out
                     res = res.astype(out_type)
+            elif res is a:  # identity-like code returns its argument: never hand back the caller's array
+                res = res.copy()
             return res[()] if a.ndim == 0 else res
         # large: L2-sized blocks, so temporaries and the float64 round trip stay in cache and
         # memory sees one read of x and one write of the result
@@ -107,25 +322,25 @@ class Kernel:
         flat = a.reshape(-1)
         with np.errstate(all="ignore"):
             for s in range(0, flat.size, _CHUNK):
-                np.copyto(target[s:s + _CHUNK], self._eval(flat[s:s + _CHUNK]), casting="same_kind")
+                np.copyto(target[s:s + _CHUNK], self._eval(flat[s:s + _CHUNK], wide), casting="same_kind")
         if flat_out is None:
             np.copyto(dest, target.reshape(a.shape), casting="same_kind")
         return dest
 
-    def _eval(self, a: np.ndarray) -> np.ndarray:
-        """f on one block, as a float64 array of a's shape (NaN/inf fixed where the printed code is wrong)."""
-        work = a if a.dtype == np.float64 else a.astype(np.float64)
+    def _eval(self, a: np.ndarray, wide: bool) -> np.ndarray:
+        """f on one block, in float64 if ``wide`` (else in a's dtype), NaN/inf fixed where the code is wrong."""
+        work = a.astype(_F64) if wide else a
         if self._quiet:
             res = self._fn(work)
         else:
             with np.errstate(all="ignore"):
                 res = self._fn(work)
-        if type(res) is not np.ndarray or res.shape != work.shape or res.dtype != np.float64:
-            res = np.broadcast_to(np.asarray(res, dtype=np.float64), work.shape).copy()
-        if self._guard and work.size:
+        if type(res) is not np.ndarray or res.shape != work.shape or res.dtype != work.dtype:
+            res = np.broadcast_to(np.asarray(res, dtype=work.dtype), work.shape).copy()
+        # one dot product tells whether any input or output is non-finite (inf*0, NaN, overflow)
+        if self._guard and work.size and not math.isfinite(np.vdot(work, res)):
             with np.errstate(all="ignore"):
-                if not (np.isfinite(np.add.reduce(work, axis=None)) and np.isfinite(np.add.reduce(res, axis=None))):
-                    res = self._patch(work, np.array(res, dtype=np.float64, copy=True))
+                res = self._patch(work, np.array(res, dtype=np.float64, copy=True))
         return res
 
     def _patch(self, work: np.ndarray, res: np.ndarray) -> np.ndarray:
@@ -144,6 +359,10 @@ class Kernel:
 
 def limit_at_infinity(expr: sp.Expr, var: sp.Symbol, sign: int) -> float:
     """lim f(var) as var -> sign*oo as a float; NaN when there is none (sin) or SymPy cannot tell."""
+    import sympy as sp
+
+    from .functions import elementary
+
     expr = sp.piecewise_fold(expr)
     if isinstance(expr, sp.Piecewise):
         far = sp.Integer(sign) * sp.Integer(10) ** 400

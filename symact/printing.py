@@ -13,14 +13,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import hypot
 from sympy.printing.numpy import SciPyPrinter
 
-
-def fold_constants(expr: sp.Expr) -> sp.Expr:
-    """Irrational numeric subexpressions (sqrt(2), 1/sqrt(pi), ...) as 25-digit Floats."""
-
-    def query(e):
-        return isinstance(e, sp.Expr) and e.is_number and not e.is_Rational and not e.is_Float and e.is_real
-
-    return expr.replace(query, lambda e: sp.Float(e.evalf(25), 25))
+from .rewriting import fold_constants  # noqa: F401 - printers fold constants before printing
 
 
 class KernelPrinter(SciPyPrinter):
@@ -89,6 +82,15 @@ class KernelPrinter(SciPyPrinter):
         return self._minmax(expr, "numpy.maximum")
 
     def _print_Min(self, expr):
+        # Min(Max(g, lo), hi) -> clip(g, lo, hi): NumPy's clip is one SIMD pass (4x faster than the
+        # pair at 10^6 float32), propagates NaN, and gives the same value at every float
+        if len(expr.args) == 2:
+            hi, inner = sorted(expr.args, key=lambda a: not a.is_number)
+            if hi.is_number and isinstance(inner, sp.Max) and len(inner.args) == 2:
+                lo, g = sorted(inner.args, key=lambda a: not a.is_number)
+                if lo.is_number and not g.is_number and float(lo) < float(hi):
+                    clip = self._module_format("numpy.clip")
+                    return f"{clip}({self._print(g)}, {self._print(lo)}, {self._print(hi)})"
         return self._minmax(expr, "numpy.minimum")
 
     def _print_Piecewise(self, expr):
@@ -98,6 +100,12 @@ class KernelPrinter(SciPyPrinter):
         where = self._module_format("numpy.where")
         *pieces, (last, cond) = expr.args
         out = self._print(last) if cond == sp.true else f"{where}({self._print(cond)}, {self._print(last)}, numpy.nan)"
+        if cond == sp.true and last.is_number and _bounded_default(expr):
+            # NaN fails every condition and lands here: (v - v) is 0 on the (finite) default
+            # region and NaN for NaN, so no guard pass is needed (hardshrink)
+            (v,) = expr.free_symbols
+            zero = f"({self._print(v)} - {self._print(v)})"
+            out = zero if last == 0 else f"({out} + {zero})"
         for e, c in reversed(pieces):
             out = f"{where}({self._print(c)}, {self._print(e)}, {out})"
         return out
@@ -107,9 +115,15 @@ class KernelPrinter(SciPyPrinter):
               ">": "greater", ">=": "greater_equal"}[expr.rel_op]
         return f"{self._module_format('numpy.' + op)}({self._print(expr.lhs)}, {self._print(expr.rhs)})"
 
+    def _print_StepIndicator(self, expr):
+        v, lo, hi, lc, rc, out = expr.args
+        ends = ", ".join("None" if e.is_infinite else self._print(e) for e in (lo, hi))
+        flags = f", {int(lc)}, {int(rc)}" + (", outside=True" if out else "")
+        return f"{self._module_format('symact._runtime.symact_in')}({self._print(v)}, {ends}{flags})"
+
     def _print_Heaviside(self, expr):
         h0 = expr.args[1] if len(expr.args) > 1 else sp.S.Zero
-        return f"{self._module_format('numpy.heaviside')}({self._print(expr.args[0])}, {self._print(h0)})"
+        return f"{self._module_format('symact._runtime.symact_step')}({self._print(expr.args[0])}, {self._print(h0)})"
 
     def _trig(self, expr, cos):
         c, rest = expr.args[0].as_coeff_Mul()
@@ -141,6 +155,9 @@ def lower_piecewise(expr: sp.Piecewise) -> sp.Expr | None:
     (rounding is monotone, so g stays beyond lo/hi outside [a, b]); soft thresholding ->
     ``x - clip(x, -l, l)``.  Each form takes the same value as the Piecewise at every float.
     """
+    steps = step_indicators(expr)
+    if steps is not None:
+        return steps
     args = expr.args
     if len(args) == 2 and args[1][1] == sp.true:
         (e1, c1), (e2, _) = args
@@ -182,6 +199,60 @@ def lower_piecewise(expr: sp.Piecewise) -> sp.Expr | None:
     if g == 0 and lam is not None and lam == -a == b and sp.expand(lo - v - lam) == 0 and sp.expand(hi - v + lam) == 0:
         return v - sp.Min(sp.Max(v, -b, evaluate=False), b, evaluate=False)
     return None
+
+
+def _bounded_default(expr: sp.Piecewise) -> bool:
+    """True when the region where ``expr`` takes its default (last) piece is bounded."""
+    if len(expr.free_symbols) != 1:
+        return False
+    try:
+        region = dict((s_, e) for e, s_ in expr.as_expr_set_pairs())
+    except Exception:  # noqa: BLE001 - SymPy cannot split the conditions: assume unbounded
+        return False
+    last = expr.args[-1][0]
+    return all(s_.is_subset(sp.Interval(-1e300, 1e300)) for s_, e in region.items() if e == last)
+
+
+class StepIndicator(sp.Function):
+    """1 where lo < x < hi (<= at closed ends; outside that interval if ``outside``), 0 elsewhere:
+    printed as one ``symact_in`` call (comparisons, one conversion, NaN put back)."""
+
+    nargs = 6
+
+
+def step_indicators(expr: sp.Piecewise) -> sp.Expr | None:
+    """A piecewise-constant function of one variable as a sum of ``value * indicator`` terms.
+
+    ``where(x > 0, 1, 0)`` loses NaN (the comparison is False) and needs a guard pass, and
+    ``np.heaviside`` is a scalar loop; ``symact_in`` compares, converts and puts NaN back.  One
+    indicator is 1 and the others 0 at every x, so the sum is exact: relu' is one call, and
+    softshrink' (1 outside [-1/2, 1/2]) too.  None for other shapes.
+    """
+    syms = expr.free_symbols
+    if len(syms) != 1 or not all(e.is_number and e.is_real for e, _ in expr.args):
+        return None
+    (v,) = syms
+    try:
+        pairs = expr.as_expr_set_pairs()
+    except Exception:  # noqa: BLE001 - SymPy cannot split the conditions into intervals: keep where()
+        return None
+    terms = []
+    for val, region in pairs:
+        if val == 0:
+            continue
+        parts = region.args if isinstance(region, sp.Union) else (region,)
+        if not all(isinstance(iv, sp.Interval) for iv in parts):
+            return None
+        if len(parts) == 2 and parts[0].start == -sp.oo and parts[1].end == sp.oo:  # outside [a, b]
+            (left, right) = parts
+            spec = [(left.end, right.start, int(bool(left.right_open)), int(bool(right.left_open)), 1)]  # the gap
+        else:
+            spec = [(iv.start, iv.end, int(not iv.left_open), int(not iv.right_open), 0) for iv in parts]
+        for lo, hi, lc, rc, out in spec:
+            if lo == -sp.oo and hi == sp.oo:
+                return None
+            terms.append(val * StepIndicator(v, lo, hi, lc, rc, out))
+    return sp.Add(*terms) if terms else None
 
 
 def new_printer() -> KernelPrinter:

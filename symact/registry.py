@@ -20,6 +20,10 @@ def register(defn: Definition, *, replace: bool = False) -> Definition:
         )
     for n in taken:
         _forget(n)
+    if not _builtins_loading:  # a user's definition: the prebuilt built-in kernel of that name no longer applies
+        from . import kernel_table
+
+        kernel_table.shadow(defn.name, *defn.aliases, *taken)
     _DEFS[defn.name] = defn
     for a in defn.aliases:
         _ALIASES[a] = defn.name
@@ -75,15 +79,18 @@ def definitions() -> list[Definition]:
 
 
 _loaded = False
+_builtins_loading = False
 
 
 def _ensure_loaded() -> None:
-    global _loaded
+    global _loaded, _builtins_loading
     if not _loaded:
         _loaded = True
-        from . import (
-            catalogue,  # noqa: F401 - registers the built-ins
-            plugins,
-        )
+        _builtins_loading = True
+        try:
+            from . import catalogue  # noqa: F401 - registers the built-ins
+        finally:
+            _builtins_loading = False
+        from . import plugins
 
         plugins.load_entry_points()

@@ -30,6 +30,16 @@ class Rule:
 _u = sp.Dummy("u", real=True)
 
 
+
+def fold_constants(expr: sp.Expr) -> sp.Expr:
+    """Irrational numeric subexpressions (sqrt(2), 1/sqrt(pi), ...) as 25-digit Floats."""
+
+    def query(e):
+        return isinstance(e, sp.Expr) and e.is_number and not e.is_Rational and not e.is_Float and e.is_real
+
+    return expr.replace(query, lambda e: sp.Float(e.evalf(25), 25))
+
+
 def _pairs(add: sp.Add, fn, power: int = 1):
     """Yield (term, coefficient c, argument u) for terms c*fn(u)**power of an Add with numeric c."""
     for t in add.args:
@@ -95,7 +105,7 @@ def exact_linear(expr):
 
     def value(e):
         c1, c0 = sp.Poly(e, x).all_coeffs()
-        if c1.p != 1 or c0 == 0:
+        if c1.p != 1 or c0 == 0 or c1 == 1:
             return e
         return sp.Mul(c1, sp.Add(x, c0 / c1), evaluate=False)
 

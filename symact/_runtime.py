@@ -46,6 +46,25 @@ def symact_in(u, lo, hi, closed_lo=0, closed_hi=0, outside=False):
     return r
 
 
+def symact_series(u, r, coeffs, general):
+    """``general``, with the polynomial (Horner, highest coefficient first) where |u| < r.
+
+    A Taylor series near a root replaces a formula that cancels there; it is needed on a
+    small part of the input, so it is evaluated only there (in place, same operation order).
+    """
+    u = np.asarray(u)
+    out = np.array(np.broadcast_to(general, u.shape), dtype=np.float64)
+    idx = np.flatnonzero(np.less(np.abs(u), r))  # flat indices: take/put are 2x faster than a mask
+    if idx.size:
+        v = u.take(idx)
+        p = np.full_like(v, coeffs[0])
+        for c in coeffs[1:]:
+            p *= v
+            p += c
+        out.put(idx, p)
+    return out
+
+
 def symact_cube(u):
     """u*u*u: np.power is a scalar loop, ~40x slower."""
     return u * u * u

@@ -203,7 +203,8 @@ def native_float32(source: str, fn: Callable) -> bool:
 
 
 def count_passes(source: str) -> int:
-    """How many NumPy calls the printed code makes over the array (a step counts two)."""
+    """How many NumPy calls the printed code makes over the array (roughly: it decides whether a
+    large array is evaluated whole, at most two passes with no temporaries to keep in cache)."""
     import ast
 
     tree = ast.parse(source)
@@ -212,7 +213,9 @@ def count_passes(source: str) -> int:
         if isinstance(node, ast.BinOp) or (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)):
             n += 1
         elif isinstance(node, ast.Call):
-            n += 2 if getattr(node.func, "id", "") in ("symact_step", "symact_in") else 1
+            name = getattr(node.func, "id", "")
+            # a step is a comparison, a conversion and a NaN check; other helpers make many passes
+            n += 2 if name in ("symact_step", "symact_in") else 10 if name.startswith("symact_") else 1
     return n
 
 

@@ -94,6 +94,9 @@ class KernelPrinter(SciPyPrinter):
         return self._minmax(expr, "numpy.minimum")
 
     def _print_Piecewise(self, expr):
+        series = self._series(expr)
+        if series is not None:
+            return series
         low = lower_piecewise(expr)
         if low is not None:
             return self._print(low)
@@ -109,6 +112,25 @@ class KernelPrinter(SciPyPrinter):
         for e, c in reversed(pieces):
             out = f"{where}({self._print(c)}, {self._print(e)}, {out})"
         return out
+
+    def _series(self, expr) -> str | None:
+        """(Taylor polynomial in u, |u| < r), (general, True) -> ``symact_series(u, r, coeffs, general)``:
+        ``where`` would evaluate the 20-40 Horner steps on every element; the helper evaluates them
+        (in the same order) only where |u| < r."""
+        if len(expr.args) != 2 or expr.args[1][1] != sp.true:
+            return None
+        (poly, cond), (general, _) = expr.args
+        if not (isinstance(cond, sp.StrictLessThan) and isinstance(cond.lhs, sp.Abs) and cond.rhs.is_number):
+            return None
+        u = cond.lhs.args[0]
+        if not (u.is_Symbol and poly.is_polynomial(u)):
+            return None
+        coeffs = sp.Poly(poly, u).all_coeffs()
+        if len(coeffs) < 8 or not all(c.is_number for c in coeffs):
+            return None
+        fn = self._module_format("symact._runtime.symact_series")
+        cs = ", ".join(repr(float(c)) for c in coeffs)
+        return f"{fn}({self._print(u)}, {self._print(cond.rhs)}, ({cs}), {self._print(general)})"
 
     def _print_Relational(self, expr):
         op = {"==": "equal", "!=": "not_equal", "<": "less", "<=": "less_equal",

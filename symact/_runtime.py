@@ -30,7 +30,8 @@ def symact_step(u, h0=0):
 def symact_in(u, lo, hi, closed_lo=0, closed_hi=0, outside=False):
     """1.0 where lo < u < hi (<= at a closed end, None: unbounded), or outside that interval if
     ``outside``; 0.0 elsewhere; NaN for NaN.  Comparisons and one conversion, all SIMD."""
-    u = np.asarray(u)
+    if type(u) is not np.ndarray:
+        u = np.asarray(u)
     m = None
     if lo is not None:
         m = np.greater_equal(u, lo) if closed_lo else np.greater(u, lo)
@@ -39,7 +40,8 @@ def symact_in(u, lo, hi, closed_lo=0, closed_hi=0, outside=False):
         m = c if m is None else np.logical_and(m, c)
     if outside:
         m = np.logical_not(m)
-    r = np.asarray(m, dtype=u.dtype if u.dtype.kind == "f" else np.float64)
+    r = m.astype(u.dtype if u.dtype.kind == "f" else np.float64) if type(m) is np.ndarray else \
+        np.asarray(m, dtype=u.dtype if u.dtype.kind == "f" else np.float64)
     nan = np.isnan(u)
     if nan.any():
         r[nan] = np.nan

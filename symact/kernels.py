@@ -276,6 +276,11 @@ class Kernel:
         return k
 
     @cached_property
+    def _plain(self) -> bool:
+        """No np.errstate and no guard pass needed: the small-call fast path applies."""
+        return self._quiet and not self._guard
+
+    @cached_property
     def expr(self) -> sp.Expr:
         return self._expr_of()
 
@@ -299,6 +304,12 @@ class Kernel:
         return self._limits[sign]
 
     def __call__(self, value, out: np.ndarray | None = None):
+        if out is None and type(value) is np.ndarray and 0 < value.size <= _CHUNK and value.ndim and (
+                (value.dtype is _F64 or (value.dtype is _F32 and self._native32)) and self._plain):
+            # the common small call: code that needs no errstate and no guard, input in its own dtype
+            res = self._fn(value)
+            if type(res) is np.ndarray and res.dtype is value.dtype and res.shape == value.shape and res is not value:
+                return res
         a = value if type(value) is np.ndarray else np.asarray(value)
         if a.dtype not in _COMPUTE:
             a, _ = to_float_array(a, self.name)

@@ -97,7 +97,8 @@ class KernelPrinter(SciPyPrinter):
         series = self._series(expr)
         if series is not None:
             return series
-        low = lower_piecewise(expr)
+        low = step_indicators(expr)
+        low = lower_piecewise(expr) if low is None else low
         if low is not None:
             return self._print(low)
         where = self._module_format("numpy.where")
@@ -177,9 +178,6 @@ def lower_piecewise(expr: sp.Piecewise) -> sp.Expr | None:
     (rounding is monotone, so g stays beyond lo/hi outside [a, b]); soft thresholding ->
     ``x - clip(x, -l, l)``.  Each form takes the same value as the Piecewise at every float.
     """
-    steps = step_indicators(expr)
-    if steps is not None:
-        return steps
     args = expr.args
     if len(args) == 2 and args[1][1] == sp.true:
         (e1, c1), (e2, _) = args

@@ -48,6 +48,17 @@ def symact_in(u, lo, hi, closed_lo=0, closed_hi=0, outside=False):
     return r
 
 
+def symact_const(u, c):
+    """c wherever u is a number, NaN where u is NaN (a constant derivative: identity', step')."""
+    if type(u) is not np.ndarray:
+        u = np.asarray(u)
+    r = np.full(u.shape, c, dtype=u.dtype if u.dtype.kind == "f" else np.float64)
+    nan = np.isnan(u)
+    if nan.any():
+        r[nan] = np.nan
+    return r
+
+
 def symact_series(u, r, coeffs, general):
     """``general``, with the polynomial (Horner, highest coefficient first) where |u| < r.
 

@@ -97,8 +97,8 @@ def probe_flags(fn: Callable) -> tuple[bool, bool]:
     return guard, quiet
 
 
-_EXACT_CALLS = {"maximum", "minimum", "clip", "abs", "heaviside", "symact_step", "symact_in", "where", "isnan",
-                "greater", "less", "greater_equal", "less_equal"}
+_EXACT_CALLS = {"maximum", "minimum", "clip", "abs", "heaviside", "symact_step", "symact_in", "symact_const", "where",
+                "isnan", "greater", "less", "greater_equal", "less_equal"}
 
 
 def _f32(c) -> bool:
@@ -133,6 +133,8 @@ def _shape(node, var: str) -> str | None:
         fn, args = node.func.id, node.args
         if fn in ("heaviside", "symact_step"):
             return "ind" if _threshold(args[0], var) else None
+        if fn == "symact_const":
+            return "sel"
         if fn == "symact_in":  # comparisons of x with its bounds: exact when they are float32 numbers
             bounds = args[1:3]
             return "ind" if _shape(args[0], var) == "x" and all(
@@ -215,7 +217,7 @@ def count_passes(source: str) -> int:
         elif isinstance(node, ast.Call):
             name = getattr(node.func, "id", "")
             # a step is a comparison, a conversion and a NaN check; other helpers make many passes
-            n += 2 if name in ("symact_step", "symact_in") else 10 if name.startswith("symact_") else 1
+            n += 2 if name in ("symact_step", "symact_in", "symact_const") else 10 if name.startswith("symact_") else 1
     return n
 
 
@@ -232,14 +234,14 @@ def stable_form(expr: sp.Expr) -> sp.Expr:
 
 
 def print_source(stable: sp.Expr, var: sp.Symbol) -> str:
-    """The NumPy source of a kernel for ``stable``; a constant c prints as ``where(isnan(x), x, c)``
+    """The NumPy source of a kernel for ``stable``; a constant c prints as ``symact_const(x, c)``
     (NaN in, NaN out, with no guard pass)."""
     import sympy as sp
 
     from .printing import new_printer
 
     if stable.is_number:
-        return f"def _lambdifygenerated({var}):\n    return where(isnan({var}), {var}, {float(stable)!r})\n"
+        return f"def _lambdifygenerated({var}):\n    return symact_const({var}, {float(stable)!r})\n"
     fn = sp.lambdify(var, stable, modules=["scipy", "numpy"], printer=new_printer(), cse=True, docstring_limit=0)
     return inspect.getsource(fn)
 

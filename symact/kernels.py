@@ -63,7 +63,7 @@ def compile_source(source: str) -> Callable:
     from . import _runtime
 
     code = compile(source, "<symact kernel>", "exec")
-    used = {n for c in code.co_consts if inspect.iscode(c) for n in c.co_names} | set(code.co_names)
+    used = {n for c in code.co_consts if inspect.iscode(c) for n in c.co_names}  # the function's globals
     ns: dict = {"numpy": np}
     special = None
     for n in used:

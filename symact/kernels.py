@@ -44,8 +44,12 @@ def to_float_array(value, what: str = "input") -> tuple[np.ndarray, type]:
 
 
 _FAR = 1e100
-#: block size of large evaluations: a few float64 temporaries of it fit the L2 cache (measured best on 1 MiB L2)
-_CHUNK = 16384
+_EVERYWHERE = (-math.inf, math.inf)
+#: block size of large evaluations, in bytes of the working dtype: a few temporaries of it fit a
+#: 512 KiB L2, and each block's ~10 us of call overhead stays small (measured: 16 KiB blocks were
+#: up to 2x slower on float32, 512 KiB ones no faster)
+_BLOCK_BYTES = 262144
+_CHUNK = _BLOCK_BYTES // 8
 _HUGE = (1e300, -1e300, 1.7976931348623157e308, -1.7976931348623157e308, 1e200, -1e200, 1e155, -1e155, 1e103, -1e103)
 
 
@@ -97,113 +101,6 @@ def probe_flags(fn: Callable) -> tuple[bool, bool]:
     return guard, quiet
 
 
-_EXACT_CALLS = {"maximum", "minimum", "clip", "abs", "heaviside", "symact_step", "symact_in", "symact_const", "where",
-                "isnan", "greater", "less", "greater_equal", "less_equal"}
-
-
-def _f32(c) -> bool:
-    return isinstance(c, int | float) and float(np.float32(c)) == float(c)
-
-
-def _shape(node, var: str) -> str | None:
-    """What a printed expression computes, as far as rounding goes: "x" (an input value, or -x, 0, a
-    float32 constant, selected exactly), "ind" (a 0/1 indicator, NaN for NaN), "sel" (constants
-    selected by indicators, rounded once), "c" (any constant); None for anything that rounds."""
-    import ast
-
-    if isinstance(node, ast.Name):
-        return "x" if node.id == var else None
-    if isinstance(node, ast.Constant):
-        return "x" if _f32(node.value) else "c"
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return _shape(node.operand, var)
-    if isinstance(node, ast.BinOp):
-        a, b = _shape(node.left, var), _shape(node.right, var)
-        if isinstance(node.op, ast.Sub) and ast.dump(node.left) == ast.dump(node.right) and a == "x":
-            return "x"  # v - v: 0, NaN for NaN
-        if isinstance(node.op, ast.Mult) and {a, b} <= {"ind", "x", "c", "sel"} and "ind" in (a, b) and \
-                not ("x" in (a, b) and _has_var(node, var, skip_calls=True)):
-            return "ind" if a == b == "ind" else "sel"
-        if isinstance(node.op, ast.Add) and {a, b} <= {"ind", "sel"}:
-            return "sel"
-        if isinstance(node.op, ast.Div) and a in ("ind", "sel") and b in ("x", "c"):
-            return "sel"
-        return None
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _EXACT_CALLS:
-        fn, args = node.func.id, node.args
-        if fn in ("heaviside", "symact_step"):
-            return "ind" if _threshold(args[0], var) else None
-        if fn == "symact_const":
-            return "sel"
-        if fn == "symact_in":  # comparisons of x with its bounds: exact when they are float32 numbers
-            bounds = args[1:3]
-            return "ind" if _shape(args[0], var) == "x" and all(
-                (isinstance(b, ast.Constant) and (b.value is None or _f32(b.value))) or
-                (isinstance(b, ast.UnaryOp) and isinstance(b.operand, ast.Constant) and _f32(b.operand.value))
-                for b in bounds) else None
-        if fn in ("greater", "less", "greater_equal", "less_equal"):
-            return "bool" if _shape(args[0], var) == "x" and _shape(args[1], var) == "x" else None
-        if fn == "isnan":
-            return "bool" if _shape(args[0], var) == "x" else None
-        if fn == "where":
-            kinds = [_shape(a, var) for a in args]
-            if kinds[0] != "bool" or not set(kinds[1:]) <= {"x", "c", "ind", "sel"}:
-                return None
-            return "x" if set(kinds[1:]) <= {"x"} else "sel"
-        kinds = {_shape(a, var) for a in args}
-        return "x" if kinds <= {"x"} else None
-    return None
-
-
-def _has_var(node, var: str, skip_calls: bool = False) -> bool:
-    """Whether ``var`` appears in ``node`` outside calls (a bare factor of x: that would round)."""
-    import ast
-
-    if isinstance(node, ast.Call) and skip_calls:
-        return False
-    if isinstance(node, ast.Name):
-        return node.id == var
-    return any(_has_var(c, var, skip_calls) for c in ast.iter_child_nodes(node))
-
-
-def _threshold(node, var: str) -> bool:
-    """x, -x, x - c, c - x, -x - c with c a float32 number: the sign of the difference is exact in any
-    precision with gradual underflow, so heaviside of it decides x > c exactly."""
-    import ast
-
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        node = node.operand
-    if isinstance(node, ast.Name):
-        return node.id == var
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
-        parts = (node.left, node.right)
-        return any(_threshold(p, var) for p in parts) and any(
-            isinstance(p, ast.Constant) and _f32(p.value) for p in parts)
-    return False
-
-
-def native_float32(source: str, fn: Callable) -> bool:
-    """Whether the printed code gives in float32 exactly what it gives in float64 rounded to float32.
-
-    Then float32 input is computed in float32 (no conversion passes): only for selections of x
-    and constants (relu, clamps, steps and their derivatives), shown by the code's shape (no
-    operation rounds a value of x) and confirmed bit for bit on the probe inputs."""
-    import ast
-
-    tree = ast.parse(source)
-    func = tree.body[0]
-    if len(func.body) != 1 or not isinstance(func.body[0], ast.Return):
-        return False
-    if _shape(func.body[0].value, func.args.args[0].arg) not in ("x", "ind", "sel"):
-        return False
-    with np.errstate(all="ignore"):
-        grid = np.concatenate([_PROBE, np.linspace(-8, 8, 20001)]).astype(np.float32)
-        wide = np.asarray(fn(grid.astype(np.float64)), dtype=np.float64).astype(np.float32)
-        narrow = np.asarray(fn(grid))
-    return narrow.dtype == np.float32 and narrow.shape == grid.shape and \
-        bool(np.array_equal(wide.view(np.int32), narrow.view(np.int32)))
-
-
 def count_passes(source: str) -> int:
     """How many NumPy calls the printed code makes over the array (roughly: it decides whether a
     large array is evaluated whole, at most two passes with no temporaries to keep in cache)."""
@@ -238,11 +135,12 @@ def print_source(stable: sp.Expr, var: sp.Symbol) -> str:
     (NaN in, NaN out, with no guard pass)."""
     import sympy as sp
 
-    from .printing import new_printer
+    from .printing import kernel_nodes, new_printer
 
     if stable.is_number:
         return f"def _lambdifygenerated({var}):\n    return symact_const({var}, {float(stable)!r})\n"
-    fn = sp.lambdify(var, stable, modules=["scipy", "numpy"], printer=new_printer(), cse=True, docstring_limit=0)
+    fn = sp.lambdify(var, kernel_nodes(stable), modules=["scipy", "numpy"], printer=new_printer(), cse=True,
+                     docstring_limit=0)
     return inspect.getsource(fn)
 
 
@@ -261,6 +159,8 @@ class Kernel:
         self.source = print_source(self.stable, self.var)
         self._fn = compile_source(self.source)
         self._guard, self._quiet = probe_flags(self._fn)
+        from .float32 import native_float32
+
         self._native32 = native_float32(self.source, self._fn)
         self._passes = count_passes(self.source)
         self._limits: dict[float, float] = {}
@@ -305,22 +205,40 @@ class Kernel:
             self._limits[sign] = limit_at_infinity(self.expr, self.var, int(sign))
         return self._limits[sign]
 
+    @cached_property
+    def _f32(self) -> tuple[float, float] | None:
+        """Where float32 input is computed in float32 (None: nowhere, the float64 round trip)."""
+        if self._native32:
+            return _EVERYWHERE
+        from .float32 import certified_range
+
+        return certified_range(self.source, lambda v: self._eval(v, False), lambda v: self._eval(v, False))
+
+    @cached_property
+    def _fn32(self) -> Callable:
+        """The code for float32 arithmetic: bounds and root splits re-rounded (``float32.narrow_source``)."""
+        from .float32 import narrow_source
+
+        src = narrow_source(self.source)
+        return self._fn if src == self.source else compile_source(src)
+
     def __call__(self, value, out: np.ndarray | None = None):
-        if out is None and type(value) is np.ndarray and 0 < value.size <= _CHUNK and value.ndim and (
-                (value.dtype is _F64 or (value.dtype is _F32 and self._native32)) and self._plain):
+        if out is None and type(value) is np.ndarray and 0 < value.size <= _CHUNK and value.ndim and self._plain and (
+                value.dtype is _F64 or (value.dtype is _F32 and self._f32 == _EVERYWHERE)):
             # the common small call: code that needs no errstate and no guard, input in its own dtype
-            res = self._fn(value)
+            res = (self._fn if value.dtype is _F64 else self._fn32)(value)
             if type(res) is np.ndarray and res.dtype is value.dtype and res.shape == value.shape and res is not value:
                 return res
         a = value if type(value) is np.ndarray else np.asarray(value)
         if a.dtype not in _COMPUTE:
             a, _ = to_float_array(a, self.name)
         out_type = _COMPUTE[a.dtype]
-        # float64 is computed as is; float32 too where the code only selects (native32), else in float64
-        wide = a.dtype != _F64 and not (self._native32 and a.dtype == _F32)
+        # float64 is computed as is; float32 in float32 where certified (_f32), else in float64
+        wide = a.dtype != _F64 and not (a.dtype == _F32 and self._f32 is not None)
+        ev = self._eval32 if a.dtype == _F32 and not wide else self._eval
         if a.size <= _CHUNK or (self._passes <= 2 and not wide):
             # small, or at most two passes with no conversion: one evaluation (blocks would add a copy)
-            res = self._eval(a, wide)
+            res = ev(a, wide)
             if out is not None or res.dtype != out_type:
                 with np.errstate(over="ignore"):  # a float64 beyond float32's range rounds to inf, as it should
                     if out is not None:
@@ -336,9 +254,10 @@ class Kernel:
         flat_out = dest.reshape(-1) if dest.flags.c_contiguous and dest.shape == a.shape else None
         target = flat_out if flat_out is not None else np.empty(a.size, out_type)
         flat = a.reshape(-1)
+        step = _BLOCK_BYTES // (8 if wide else a.dtype.itemsize)
         with np.errstate(all="ignore"):
-            for s in range(0, flat.size, _CHUNK):
-                np.copyto(target[s:s + _CHUNK], self._eval(flat[s:s + _CHUNK], wide), casting="same_kind")
+            for s in range(0, flat.size, step):
+                np.copyto(target[s:s + step], ev(flat[s:s + step], wide), casting="same_kind")
         if flat_out is None:
             np.copyto(dest, target.reshape(a.shape), casting="same_kind")
         return dest
@@ -346,17 +265,35 @@ class Kernel:
     def _eval(self, a: np.ndarray, wide: bool) -> np.ndarray:
         """f on one block, in float64 if ``wide`` (else in a's dtype), NaN/inf fixed where the code is wrong."""
         work = a.astype(_F64) if wide else a
+        fn = self._fn32 if work.dtype == _F32 else self._fn
         if self._quiet:
-            res = self._fn(work)
+            res = fn(work)
         else:
             with np.errstate(all="ignore"):
-                res = self._fn(work)
+                res = fn(work)
         if type(res) is not np.ndarray or res.shape != work.shape or res.dtype != work.dtype:
             res = np.broadcast_to(np.asarray(res, dtype=work.dtype), work.shape).copy()
         # one dot product tells whether any input or output is non-finite (inf*0, NaN, overflow)
         if self._guard and work.size and not math.isfinite(np.vdot(work, res)):
             with np.errstate(all="ignore"):
                 res = self._patch(work, np.array(res, dtype=np.float64, copy=True))
+        return res
+
+    def _eval32(self, a: np.ndarray, wide: bool = False) -> np.ndarray:
+        """float32 ``a`` in float32 inside the certified interval, by the float64 round trip outside it."""
+        res = self._eval(a, False)
+        lo, hi = self._f32
+        if lo != -math.inf or hi != math.inf:
+            # one comparison pass finds the inputs outside [lo, hi] (NaN is computed natively)
+            with np.errstate(invalid="ignore"):
+                m = np.less(a, lo) if hi == math.inf else np.greater(a, hi) if lo == -math.inf else \
+                    np.greater(np.abs(a), hi) if lo == -hi else np.less(a, lo) | np.greater(a, hi)
+            if m.any():
+                far = np.flatnonzero(m)
+                if res is a or res.dtype != a.dtype or not res.flags.writeable:
+                    res = res.astype(a.dtype)
+                with np.errstate(over="ignore"):  # beyond float32's range rounds to inf, as it should
+                    res.put(far, self._eval(a.reshape(-1).take(far), True))
         return res
 
     def _patch(self, work: np.ndarray, res: np.ndarray) -> np.ndarray:

@@ -1,0 +1,346 @@
+"""When float32 input is computed in float32 rather than by the float64 round trip.
+
+The default for float32 input is to compute in float64 and round once (<= 0.5 ULP + 2^-29 from
+the truth).  But NumPy's float32 ``exp``/``tanh``/``sin`` are SIMD, 4-8x faster than float64's
+scalar libm on CPUs without AVX-512, and the round trip itself costs two conversion passes; so a
+kernel is computed in float32 where that keeps the accuracy goal:
+
+* everywhere, when the code only selects x and constants (relu, clamps, steps): shown from the
+  printed code's shape (no operation rounds a value of x) and confirmed bit for bit;
+* on an interval around 0, when a dense sample *on this machine* (NumPy's SIMD code differs
+  between CPUs and versions) certifies it: every sampled point within ``3.5 ULP + cond(x)`` of the
+  float64 kernel, the goal's ``4 ULP + cond`` less half an ULP of margin.  Outside that interval
+  (overflowing or subnormal intermediates, usually |x| > 80) the float64 round trip is used.
+  The result is cached on disk per (kernel source, NumPy version, CPU features).
+
+``SYMACT_FLOAT32=roundtrip`` keeps every float32 input on the float64 round trip (0.5 ULP from
+the truth everywhere), for whoever needs that more than the speed.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from .cache import cache_dir, key
+
+#: the goal is 4 ULP + cond (symact.accuracy); half an ULP is kept back for points between samples
+BUDGET_ULP = 3.5
+#: a certified interval must at least hold [-1, 1] (outside it, the float64 round trip takes over)
+MIN_REACH = 1.0
+EVERYWHERE = (-math.inf, math.inf)
+_VERSION = "f32-2"
+
+
+_EXACT_CALLS = {"maximum", "minimum", "clip", "abs", "heaviside", "symact_step", "symact_in", "symact_const", "where",
+                "isnan", "greater", "less", "greater_equal", "less_equal"}
+
+
+def _f32(c) -> bool:
+    return isinstance(c, int | float) and float(np.float32(c)) == float(c)
+
+
+def _shape(node, var: str) -> str | None:
+    """What a printed expression computes, as far as rounding goes: "x" (an input value, or -x, 0, a
+    float32 constant, selected exactly), "ind" (a 0/1 indicator, NaN for NaN), "sel" (constants
+    selected by indicators, rounded once), "c" (any constant); None for anything that rounds."""
+    if isinstance(node, ast.Name):
+        return "x" if node.id == var else None
+    if isinstance(node, ast.Constant):
+        return "x" if _f32(node.value) else "c"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return _shape(node.operand, var)
+    if isinstance(node, ast.BinOp):
+        a, b = _shape(node.left, var), _shape(node.right, var)
+        if isinstance(node.op, ast.Sub) and ast.dump(node.left) == ast.dump(node.right) and a == "x":
+            return "x"  # v - v: 0, NaN for NaN
+        if isinstance(node.op, ast.Mult) and {a, b} <= {"ind", "x", "c", "sel"} and "ind" in (a, b) and \
+                not ("x" in (a, b) and _has_var(node, var, skip_calls=True)):
+            return "ind" if a == b == "ind" else "sel"
+        if isinstance(node.op, ast.Add) and {a, b} <= {"ind", "sel"}:
+            return "sel"
+        if isinstance(node.op, ast.Div) and a in ("ind", "sel") and b in ("x", "c"):
+            return "sel"
+        return None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _EXACT_CALLS:
+        fn, args = node.func.id, node.args
+        if fn in ("heaviside", "symact_step"):
+            return "ind" if _threshold(args[0], var) else None
+        if fn == "symact_const":
+            return "sel"
+        if fn == "symact_in":  # comparisons of x with its bounds: exact when they are float32 numbers
+            bounds = args[1:3]
+            return "ind" if _shape(args[0], var) == "x" and all(
+                (isinstance(b, ast.Constant) and (b.value is None or _f32(b.value))) or
+                (isinstance(b, ast.UnaryOp) and isinstance(b.operand, ast.Constant) and _f32(b.operand.value))
+                for b in bounds) else None
+        if fn in ("greater", "less", "greater_equal", "less_equal"):
+            return "bool" if _shape(args[0], var) == "x" and _shape(args[1], var) == "x" else None
+        if fn == "isnan":
+            return "bool" if _shape(args[0], var) == "x" else None
+        if fn == "where":
+            kinds = [_shape(a, var) for a in args]
+            if kinds[0] != "bool" or not set(kinds[1:]) <= {"x", "c", "ind", "sel"}:
+                return None
+            return "x" if set(kinds[1:]) <= {"x"} else "sel"
+        kinds = {_shape(a, var) for a in args}
+        return "x" if kinds <= {"x"} else None
+    return None
+
+
+def _has_var(node, var: str, skip_calls: bool = False) -> bool:
+    """Whether ``var`` appears in ``node`` outside calls (a bare factor of x: that would round)."""
+    if isinstance(node, ast.Call) and skip_calls:
+        return False
+    if isinstance(node, ast.Name):
+        return node.id == var
+    return any(_has_var(c, var, skip_calls) for c in ast.iter_child_nodes(node))
+
+
+def _threshold(node, var: str) -> bool:
+    """x, -x, x - c, c - x, -x - c with c a float32 number: the sign of the difference is exact in any
+    precision with gradual underflow, so heaviside of it decides x > c exactly."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    if isinstance(node, ast.Name):
+        return node.id == var
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+        parts = (node.left, node.right)
+        return any(_threshold(p, var) for p in parts) and any(
+            isinstance(p, ast.Constant) and _f32(p.value) for p in parts)
+    return False
+
+
+def native_float32(source: str, fn: Callable) -> bool:
+    """Whether the printed code gives in float32 exactly what it gives in float64 rounded to float32.
+
+    Then float32 input is computed in float32 (no conversion passes): only for selections of x
+    and constants (relu, clamps, steps and their derivatives), shown by the code's shape (no
+    operation rounds a value of x) and confirmed bit for bit on the probe inputs."""
+    from .kernels import _PROBE
+
+    tree = ast.parse(source)
+    func = tree.body[0]
+    if len(func.body) != 1 or not isinstance(func.body[0], ast.Return):
+        return False
+    if _shape(func.body[0].value, func.args.args[0].arg) not in ("x", "ind", "sel"):
+        return False
+    with np.errstate(all="ignore"):
+        grid = np.concatenate([_PROBE, np.linspace(-8, 8, 20001)]).astype(np.float32)
+        wide = np.asarray(fn(grid.astype(np.float64)), dtype=np.float64).astype(np.float32)
+        narrow = np.asarray(fn(grid))
+    return narrow.dtype == np.float32 and narrow.shape == grid.shape and \
+        bool(np.array_equal(wide.view(np.int32), narrow.view(np.int32)))
+
+
+
+
+def sample(source: str) -> np.ndarray:
+    """Float32 inputs that certify a kernel: 2^20 bit patterns spread over every binade of both
+    signs, 2^17 points on [-32, 32], the float32 neighbours of every constant in the code (its
+    comparison bounds and roots) and the special values.  Sorted, NaN last."""
+    k = np.arange(2**20, dtype=np.uint64)
+    bits = (k << np.uint64(12)) + ((k * np.uint64(2654435761)) & np.uint64(4095))  # a varying low part
+    spread = bits.astype(np.uint32).view(np.float32)
+    consts = [float(n.value) for n in ast.walk(ast.parse(source))
+              if isinstance(n, ast.Constant) and isinstance(n.value, int | float) and not isinstance(n.value, bool)]
+    near = []
+    for c in consts:
+        for v in (c, -c):
+            if abs(v) < 3.4e38:
+                c32 = np.float32(v)
+                steps = np.arange(-32, 33, dtype=np.int64)
+                near.append((c32.view(np.int32).astype(np.int64) + steps * (1 if c32 >= 0 else -1))
+                            .astype(np.int32).view(np.float32))
+    fi = np.finfo(np.float32)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, fi.max, -fi.max, fi.tiny, -fi.tiny,
+                        fi.smallest_subnormal, -fi.smallest_subnormal, np.nan], np.float32)
+    xs = np.concatenate([spread, np.linspace(-32, 32, 2**17 + 1, dtype=np.float32), *near, special])
+    return np.unique(xs)  # sorted, NaNs last (unique keeps one)
+
+
+def _check(native: Callable, wide: Callable, xs: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(meets the budget, error in ULPs) at every float32 point of ``xs``; None if ``native`` does
+    not give one float per input."""
+    x64 = xs.astype(np.float64)
+    with np.errstate(all="ignore"):
+        got = np.asarray(native(xs))
+        ref = np.asarray(wide(x64), dtype=np.float64)
+        if got.dtype.kind != "f" or got.shape != xs.shape:
+            return None
+        got = got.astype(np.float32)  # a NaN patch may have widened it; the caller rounds the same way
+        h = np.maximum(np.abs(x64) * 2.0**-20, 2.0**-140)
+        slope = (np.asarray(wide(x64 + h), np.float64) - np.asarray(wide(x64 - h), np.float64)) / (2 * h)
+        r32 = ref.astype(np.float32)
+        fin = np.isfinite(r32)
+        ulp = np.spacing(np.abs(np.where(fin, r32, 0)).astype(np.float32)).astype(np.float64)
+        err = np.abs(got.astype(np.float64) - ref)
+        # the goal's cond(x) = |x g'/g| ULPs, read as |x g'| eps where g rounds to 0 (as symact.accuracy does)
+        cond = np.where(r32 != 0, np.abs(x64 * slope / np.where(ref != 0, ref, 1)) * ulp,
+                        np.abs(x64 * slope) * 2.0**-23)
+        cond = np.where(np.isfinite(cond), cond, 0.0)
+        ok = np.where(fin, np.isfinite(got) & (err <= BUDGET_ULP * ulp + cond),
+                      (got == r32) | (np.isnan(got) & np.isnan(r32)))
+        return ok, np.where(fin & np.isfinite(got), err / ulp, 0.0)
+
+
+def _refine(native: Callable, wide: Callable, edge: float, inward: float) -> float | None:
+    """Move a certified interval's end inward until 2^15 fresh points just inside it all pass.
+
+    Errors near an end grow gradually (x*sigmoid(x) loses bits as sigmoid nears the subnormals), so
+    the sample's last failure is not where failures stop: a dense window beyond it decides.  None
+    when the end crosses 0."""
+    rng = np.random.default_rng(abs(hash(edge)) % 2**32)
+    for _ in range(12):
+        width = max(0.25, abs(edge) / 8)
+        pts = np.unique(np.float32(edge) + np.float32(inward) * rng.uniform(0, width, 2**15).astype(np.float32))
+        checked = _check(native, wide, pts)
+        if checked is None:
+            return None
+        bad = pts[~checked[0]]
+        if not bad.size:
+            return edge
+        worst = float(bad.max() if inward > 0 else bad.min())
+        edge = float(np.nextafter(np.float32(worst), np.float32(inward * math.inf)))
+        if edge * inward >= 0:
+            return None
+    return None
+
+
+def certify(native: Callable[[np.ndarray], np.ndarray], wide: Callable[[np.ndarray], np.ndarray],
+            source: str) -> tuple[tuple[float, float] | None, float]:
+    """(interval where ``native`` (float32 code) meets the budget against ``wide`` (the float64
+    kernel), or None; the largest error in ULPs inside it, condition allowance not counted).
+
+    The allowance at x is ``3.5 + cond(x)`` ULPs, ``cond = |x g'(x)/g(x)|`` with g' a central
+    difference of the float64 kernel: the goal's ``4 + cond(x)`` (``symact.accuracy``) less half an
+    ULP.  A finite end is where failures stop in a dense window (``_refine``)."""
+    xs = sample(source)
+    checked = _check(native, wide, xs)
+    if checked is None:
+        return None, math.inf
+    ok, ulps = checked
+    if not ok[-1] or not np.isnan(xs[-1]):  # NaN in must give NaN out natively (NaN is never outside)
+        return None, math.inf
+    num, passed = xs[:-1], ok[:-1]
+    bad = num[~passed]
+    lo_bad = bad[bad < 0].max(initial=-math.inf)
+    hi_bad = bad[bad > 0].min(initial=math.inf)
+    if (bad == 0).any():
+        return None, math.inf
+    # the bounds start at tested points next to the failures (the untested gap goes to float64)
+    inside = (num > lo_bad) & (num < hi_bad)
+    lo = -math.inf if math.isinf(lo_bad) else _refine(native, wide, float(num[inside].min()), 1.0)
+    hi = math.inf if math.isinf(hi_bad) else _refine(native, wide, float(num[inside].max()), -1.0)
+    if lo is None or hi is None or lo > -MIN_REACH or hi < MIN_REACH:
+        return None, math.inf
+    inside = (num >= lo) & (num <= hi)
+    return (lo, hi), float(ulps[:-1][inside].max(initial=0.0))
+
+
+def platform() -> str:
+    """What decides float32 results besides the code: NumPy's version and the CPU features its SIMD
+    dispatch uses."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as feats
+    except ImportError:  # NumPy 1.x
+        from numpy.core._multiarray_umath import __cpu_features__ as feats
+    return key(np.__version__, ",".join(k for k, v in sorted(feats.items()) if v))
+
+
+def certified_range(source: str, native: Callable, wide: Callable) -> tuple[float, float] | None:
+    """``certify``'s interval, memoised on disk per (source, platform): computed at a kernel's
+    first float32 call on a machine (0.05-0.5 s), read back after."""
+    import os
+
+    if os.environ.get("SYMACT_FLOAT32", "").lower() == "roundtrip":
+        return None
+    path = cache_dir() / f"f32-{key(_VERSION, platform(), source)}.json"
+    if not os.environ.get("SYMACT_NO_CACHE"):
+        try:
+            got = json.loads(path.read_text())
+            return None if got is None else (float(got[0]), float(got[1]))
+        except (OSError, ValueError, TypeError, IndexError):
+            pass
+    interval, _ = certify(native, wide, source)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(None if interval is None else [repr(interval[0]), repr(interval[1])]))
+        tmp.replace(path)
+    except OSError:
+        pass
+    return interval
+
+
+def _const(node) -> float | None:
+    """The value of a numeric literal or a negated one, else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        v = _const(node.operand)
+        return None if v is None else -v
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+        return float(node.value)
+    return None
+
+
+def _down(c: float) -> float:
+    """The largest float32 <= c."""
+    f = np.float32(c)
+    if float(f) > c:
+        f = np.nextafter(f, np.float32(-np.inf))
+    return float(f)
+
+
+class _Narrow(ast.NodeTransformer):
+    """Rewrites printed float64 code so that float32 arithmetic decides and rounds as float64 did:
+
+    * a comparison of an exact value of x (x, -x, abs(x)) with a bound c that float32 cannot hold
+      compares with the largest float32 below c instead (x > c iff x > c_down for float32 x), so
+      threshold's ``x > 0.1`` keeps its decision at x = float32(0.1);
+    * a root split in two, ``(x - a) - b`` (series near a root), is re-split into float32 parts, so
+      ``x - a32`` stays exact near the root and u keeps its relative accuracy.
+    """
+
+    def __init__(self, var: str):
+        self.var = var
+
+    def _exact(self, node) -> bool:
+        return _shape(node, self.var) == "x"
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Sub) and isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Sub):
+            a, b = _const(node.left.right), _const(node.right)
+            if a is not None and b is not None and self._exact(node.left.left):
+                hi = float(np.float32(a + b))
+                lo = float(np.float32((a - hi) + b))
+                return ast.BinOp(ast.BinOp(node.left.left, ast.Sub(), ast.Constant(hi)), ast.Sub(), ast.Constant(lo))
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        name = getattr(node.func, "id", "")
+        args = node.args
+        if name in ("greater", "greater_equal", "less", "less_equal") and len(args) == 2 and self._exact(args[0]):
+            c = _const(args[1])
+            if c is not None and not _f32(c):
+                node.func = ast.Name("greater" if name.startswith("greater") else "less_equal", ast.Load())
+                node.args = [args[0], ast.Constant(_down(c))]
+        elif name == "symact_in" and len(args) >= 5 and self._exact(args[0]):
+            for i, flag in ((1, 0), (2, 1)):  # lo: u > lo_down; hi: u <= hi_down
+                c = _const(args[i])
+                if c is not None and not _f32(c):
+                    args[i], args[i + 2] = ast.Constant(_down(c)), ast.Constant(flag)
+        return node
+
+
+def narrow_source(source: str) -> str:
+    """The printed kernel rewritten for float32 arithmetic (``_Narrow``); the same text if nothing changes."""
+    tree = ast.parse(source)
+    func = tree.body[0]
+    new = ast.fix_missing_locations(_Narrow(func.args.args[0].arg).visit(tree))
+    text = ast.unparse(new) + "\n"
+    return source if ast.dump(new) == ast.dump(ast.parse(source)) else text

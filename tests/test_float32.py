@@ -1,0 +1,165 @@
+"""Float32 input computed in float32 (symact.float32): where it is certified, it keeps the goal.
+
+Tolerance: the accuracy goal itself, 4 ULP + cond(x) (symact.accuracy), against the float64 kernel
+(itself within a few float64 ULPs, i.e. 2^-29 float32 ULPs, of the truth), checked on inputs the
+certification did not see.  Outside the certified interval the result must be the float64 round
+trip bit for bit.
+"""
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import symact
+from symact import float32 as F
+from symact import registry
+
+NAMES = registry.names(kind="elementwise")
+
+
+def _kernel(name, which):
+    a = symact.get(name)
+    return a.kernel if which == "f" else a.grad_kernel
+
+
+def _fresh_sample() -> np.ndarray:
+    """2^18 random float32 bit patterns and 2^15 points of [-40, 40]: none of them chosen by ``F.sample``."""
+    rng = np.random.default_rng(20261123)
+    bits = rng.integers(0, 2**32, 2**18, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    xs = np.concatenate([bits, rng.uniform(-40, 40, 2**15).astype(np.float32)])
+    return xs[np.isfinite(xs)]
+
+
+XS = _fresh_sample()
+
+
+@pytest.mark.parametrize("which", ["f", "grad"])
+@pytest.mark.parametrize("name", NAMES)
+def test_certified_float32_meets_the_goal_on_unseen_inputs(name, which):
+    k = _kernel(name, which)
+    got = k(XS)
+    assert got.dtype == np.float32
+    x64 = XS.astype(np.float64)
+    with np.errstate(all="ignore"):
+        ref = k(x64)
+        h = np.maximum(np.abs(x64) * 2.0**-20, 2.0**-140)
+        slope = (k(x64 + h) - k(x64 - h)) / (2 * h)
+        r32 = ref.astype(np.float32)
+        fin = np.isfinite(r32)
+        ulp = np.spacing(np.abs(np.where(fin, r32, 0)).astype(np.float32)).astype(np.float64)
+        cond = np.where(r32 != 0, np.abs(x64 * slope / np.where(ref != 0, ref, 1)),
+                        np.abs(x64 * slope) * 2.0**-23 / ulp)
+        cond = np.where(np.isfinite(cond), cond, 0.0)
+        err = np.abs(got.astype(np.float64) - ref) / ulp
+    bad = fin & ~(err <= 4.0 + cond)
+    assert not bad.any(), (k._f32, XS[bad][:5], got[bad][:5], ref[bad][:5], err[bad][:5])  # noqa: SLF001
+    np.testing.assert_array_equal(got[~fin], r32[~fin])
+    lo, hi = k._f32 or (math.inf, -math.inf)  # noqa: SLF001
+    outside = (XS < lo) | (XS > hi)  # computed by the round trip: exactly round(float64 result)
+    np.testing.assert_array_equal(got[outside].view(np.int32), r32[outside].view(np.int32))
+
+
+def test_the_common_kernels_run_in_float32():
+    """What the certification decides with NumPy's SIMD float32 exp/tanh (<= 2.4 ULP): the cheap
+    ones everywhere; silu' from x ~ -2.2, where its float32 errors pass 4 ULP; sigmoid' nowhere
+    (its two float32 exp()s reach 3.58 ULP near 0, past the 3.5 budget)."""
+    assert _kernel("sigmoid", "f")._f32 == F.EVERYWHERE  # noqa: SLF001
+    assert _kernel("tanh", "f")._f32 == F.EVERYWHERE  # noqa: SLF001
+    assert _kernel("softplus", "f")._f32 == F.EVERYWHERE  # noqa: SLF001
+    assert _kernel("silu", "f")._f32 == F.EVERYWHERE  # noqa: SLF001
+    lo, hi = _kernel("silu", "grad")._f32  # noqa: SLF001
+    assert -3 < lo < -1.5 and hi == math.inf
+    assert _kernel("sigmoid", "grad")._f32 is None  # noqa: SLF001
+
+
+def test_threshold_bound_is_narrowed_exactly():
+    """x > 0.1 for float32 x is x > 0.099999994 (the largest float32 below 0.1): float32(0.1) is above 0.1."""
+    k = _kernel("threshold", "f")
+    assert "0.09999999403953552" in F.narrow_source(k.source)
+    c = np.float32(0.1)
+    near = np.array([np.nextafter(c, np.float32(-1)), c, np.nextafter(c, np.float32(1))], np.float32)
+    assert k._f32 == F.EVERYWHERE  # noqa: SLF001
+    np.testing.assert_array_equal(k(near), k(near.astype(np.float64)).astype(np.float32))
+    assert k(near)[1] == c  # float32(0.1) = 0.10000000149 > 0.1: it passes the threshold
+
+
+def test_root_split_is_re_rounded_for_float32():
+    src = "def _lambdifygenerated(x):\n    return (x - -1.2784645427610737) - -1.0946994183093437e-16\n"
+    new = F.narrow_source(src)
+    ns: dict = {}
+    exec(compile(new, "<t>", "exec"), ns)  # noqa: S102 - the test's own literal
+    hi, lo = np.float32(-1.2784645557403564), 1.2979282537628478e-08
+    assert f"x - {float(hi)!r} - {lo!r}" in new
+    assert float(hi) + lo == pytest.approx(-1.2784645427610737 - 1.0946994183093437e-16, rel=1e-15)
+    x = np.float32(-1.2784646)
+    assert float(ns["_lambdifygenerated"](x)) == pytest.approx(float(x) + 1.2784645427610737, rel=1e-6)
+
+
+def test_unchanged_source_is_returned_as_is():
+    src = "def _lambdifygenerated(x):\n    return tanh(x)\n"
+    assert F.narrow_source(src) is src
+
+
+def test_certify_stops_where_the_float32_code_goes_wrong():
+    """A float32 code that is wrong past 10 is certified on an interval that ends before 10."""
+    def wide(v):
+        return np.tanh(v)
+
+    def native(v):
+        r = np.tanh(v)
+        return np.where(v > 10, np.float32(0.5), r).astype(v.dtype)
+
+    (lo, hi), err = F.certify(native, wide, "def f(x):\n    return tanh(x)\n")
+    assert lo == -math.inf and 9.9 < hi <= 10  # native is right up to 10 itself
+    assert err < 2
+    assert F.certify(lambda v: v * np.float32(1.001), wide, "def f(x):\n    return x\n") == (None, math.inf)
+
+
+def test_certification_is_cached_and_a_bad_cache_file_is_recomputed(tmp_path, monkeypatch):
+    monkeypatch.setenv("SYMACT_CACHE", str(tmp_path))
+    k = _kernel("tanh", "f")
+    calls = []
+
+    def native(v):
+        calls.append(1)
+        return k._eval(v, False)  # noqa: SLF001
+
+    first = F.certified_range(k.source, native, native)
+    (path,) = tmp_path.glob("f32-*.json")
+    assert first == F.EVERYWHERE and calls
+    calls.clear()
+    assert F.certified_range(k.source, native, native) == first and not calls
+    path.write_text("{not json")
+    assert F.certified_range(k.source, native, native) == first and calls
+
+
+def test_roundtrip_switch_restores_the_float64_round_trip(tmp_path):
+    code = ("import numpy as np, symact\n"
+            "x = np.linspace(-30, 30, 100001, dtype=np.float32)\n"
+            "a = symact.get('silu')\n"
+            "print(np.array_equal(a(x), a(x.astype(np.float64)).astype(np.float32)))\n")
+    env = dict(os.environ, SYMACT_FLOAT32="roundtrip", SYMACT_CACHE=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True"]
+    env.pop("SYMACT_FLOAT32")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]  # computed in float32: not the round trip's bits everywhere
+
+
+def test_fallback_keeps_shape_nan_and_out():
+    """silu' is certified from x ~ -2.2 up: -200 and -inf go through the round trip inside a 2-d
+    call with out=, the rest is float32 (within 4 ULP here: no condition allowance is needed)."""
+    k = _kernel("silu", "grad")
+    lo, _ = k._f32  # noqa: SLF001
+    x = np.array([[np.nan, -200.0, -1.0], [0.0, 95.0, -np.inf]], np.float32)
+    out = np.empty_like(x)
+    assert k(x, out=out) is out
+    want = k(x.astype(np.float64)).astype(np.float32)
+    far = (x < lo) | np.isnan(x)
+    np.testing.assert_array_equal(out[far], want[far])
+    assert np.all(np.abs(out[~far] - want[~far]) <= 4 * np.spacing(np.abs(want[~far])))

@@ -8,8 +8,8 @@ kernel is computed in float32 where that keeps the accuracy goal:
 * everywhere, when the code only selects x and constants (relu, clamps, steps): shown from the
   printed code's shape (no operation rounds a value of x) and confirmed bit for bit;
 * on an interval around 0, when a dense sample *on this machine* (NumPy's SIMD code differs
-  between CPUs and versions) certifies it: every sampled point within ``3.5 ULP + cond(x)`` of the
-  float64 kernel, the goal's ``4 ULP + cond`` less half an ULP of margin.  Outside that interval
+  between CPUs and versions) certifies it: every sampled point within ``3.75 ULP + cond(x)`` of the
+  float64 kernel, the goal's ``4 ULP + cond`` less a quarter ULP of margin.  Outside that interval
   (overflowing or subnormal intermediates, usually |x| > 80) the float64 round trip is used.
   The result is cached on disk per (kernel source, NumPy version, CPU features).
 
@@ -27,12 +27,14 @@ import numpy as np
 
 from .cache import cache_dir, key
 
-#: the goal is 4 ULP + cond (symact.accuracy); half an ULP is kept back for points between samples
-BUDGET_ULP = 3.5
+#: the goal is 4 ULP + cond (symact.accuracy); a quarter ULP is kept back for points between samples
+#: (the largest float32 errors are NumPy's SIMD exp, <= 2.4 ULP, plus a few roundings: sigmoid'
+#: reaches 3.58 on the sample, and the fresh-sample test checks the whole goal on unseen inputs)
+BUDGET_ULP = 3.75
 #: a certified interval must at least hold [-1, 1] (outside it, the float64 round trip takes over)
 MIN_REACH = 1.0
 EVERYWHERE = (-math.inf, math.inf)
-_VERSION = "f32-2"
+_VERSION = "f32-5"
 
 
 _EXACT_CALLS = {"maximum", "minimum", "clip", "abs", "heaviside", "symact_step", "symact_in", "symact_const", "where",
@@ -194,7 +196,7 @@ def _refine(native: Callable, wide: Callable, edge: float, inward: float) -> flo
     the sample's last failure is not where failures stop: a dense window beyond it decides.  None
     when the end crosses 0."""
     rng = np.random.default_rng(abs(hash(edge)) % 2**32)
-    for _ in range(12):
+    for _ in range(48):  # each step moves at least past the window's failures, at most 1/8 of the way
         width = max(0.25, abs(edge) / 8)
         pts = np.unique(np.float32(edge) + np.float32(inward) * rng.uniform(0, width, 2**15).astype(np.float32))
         checked = _check(native, wide, pts)
@@ -210,14 +212,40 @@ def _refine(native: Callable, wide: Callable, edge: float, inward: float) -> flo
     return None
 
 
+def _sweep(native: Callable, wide: Callable, lo: float, hi: float) -> tuple[float, float]:
+    """Shrink [lo, hi] past failures that 2^18 uniform points on its part within +-4096 find.
+
+    Sparse failures (float32 sin(30x) near its zeros past |x| ~ 550, 1 point in 25000) slip
+    between the bit-pattern sample's points (2048 per binade); the sweep's density finds them."""
+    rng = np.random.default_rng(4096)
+    for _ in range(8):
+        a, b = max(lo, -4096.0), min(hi, 4096.0)
+        pts = rng.uniform(a, b, 2**18).astype(np.float32)
+        checked = _check(native, wide, pts)
+        if checked is None:
+            return 0.0, 0.0
+        bad = pts[~checked[0]]
+        if not bad.size:
+            break
+        neg, pos = bad[bad < 0], bad[bad >= 0]
+        if (bad == 0).any():
+            return 0.0, 0.0
+        if neg.size:
+            lo = float(np.nextafter(neg.max(), np.float32(np.inf)))
+        if pos.size:
+            hi = float(np.nextafter(pos.min(), np.float32(-np.inf)))
+    return lo, hi
+
+
 def certify(native: Callable[[np.ndarray], np.ndarray], wide: Callable[[np.ndarray], np.ndarray],
             source: str) -> tuple[tuple[float, float] | None, float]:
     """(interval where ``native`` (float32 code) meets the budget against ``wide`` (the float64
     kernel), or None; the largest error in ULPs inside it, condition allowance not counted).
 
-    The allowance at x is ``3.5 + cond(x)`` ULPs, ``cond = |x g'(x)/g(x)|`` with g' a central
-    difference of the float64 kernel: the goal's ``4 + cond(x)`` (``symact.accuracy``) less half an
-    ULP.  A finite end is where failures stop in a dense window (``_refine``)."""
+    The allowance at x is ``3.75 + cond(x)`` ULPs, ``cond = |x g'(x)/g(x)|`` with g' a central
+    difference of the float64 kernel: the goal's ``4 + cond(x)`` (``symact.accuracy``) less a
+    quarter ULP.  A finite end is where failures stop in a dense window (``_refine``), and a uniform sweep
+    of the interval finds sparse failures the spread sample missed (``_sweep``)."""
     xs = sample(source)
     checked = _check(native, wide, xs)
     if checked is None:
@@ -235,7 +263,10 @@ def certify(native: Callable[[np.ndarray], np.ndarray], wide: Callable[[np.ndarr
     inside = (num > lo_bad) & (num < hi_bad)
     lo = -math.inf if math.isinf(lo_bad) else _refine(native, wide, float(num[inside].min()), 1.0)
     hi = math.inf if math.isinf(hi_bad) else _refine(native, wide, float(num[inside].max()), -1.0)
-    if lo is None or hi is None or lo > -MIN_REACH or hi < MIN_REACH:
+    if lo is None or hi is None:
+        return None, math.inf
+    lo, hi = _sweep(native, wide, lo, hi)
+    if lo > -MIN_REACH or hi < MIN_REACH:
         return None, math.inf
     inside = (num >= lo) & (num <= hi)
     return (lo, hi), float(ulps[:-1][inside].max(initial=0.0))

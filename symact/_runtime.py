@@ -9,12 +9,19 @@ import math
 
 import numpy as np
 
+_F64 = np.dtype(np.float64)
+
 
 def _put_nan(u, r):
     """r = NaN where u is NaN.  ``vdot(u, u)`` is NaN only if some u is (its terms are >= 0, so no
     inf - inf): one SIMD pass finds out, where isnan().any() took two and a mask."""
     if u.dtype.kind == "f" and u.size and math.isnan(np.vdot(u, u)):
         r[np.isnan(u)] = np.nan
+
+
+def _float_type(u):
+    dt = u.dtype
+    return dt if dt.kind == "f" else _F64
 
 
 def symact_softplus(u):
@@ -47,8 +54,7 @@ def symact_in(u, lo, hi, closed_lo=0, closed_hi=0, outside=False):
         m = c if m is None else np.logical_and(m, c)
     if outside:
         m = np.logical_not(m)
-    r = m.astype(u.dtype if u.dtype.kind == "f" else np.float64) if type(m) is np.ndarray else \
-        np.asarray(m, dtype=u.dtype if u.dtype.kind == "f" else np.float64)
+    r = m.astype(_float_type(u)) if type(m) is np.ndarray else np.asarray(m, dtype=_float_type(u))
     _put_nan(u, r)
     return r
 

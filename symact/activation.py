@@ -115,11 +115,11 @@ class Activation:
 
     def __call__(self, x_: Any, *, out: np.ndarray | None = None, axis: int | None = None):
         """f(x) elementwise (float32 -> float32, float64 -> float64, ints -> float64)."""
-        return self.kernel(x_, out=out)
+        return self.kernel(x_, out)
 
     def grad(self, x_: Any, *, out: np.ndarray | None = None):
         """f'(x) elementwise."""
-        return self.grad_kernel(x_, out=out)
+        return self.grad_kernel(x_, out)
 
     def backend(self, name: str = "numpy"):
         """These kernels from another backend: "numpy" (default, the reference: ``self``) or "numba"

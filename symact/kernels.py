@@ -109,6 +109,8 @@ def count_passes(source: str) -> int:
     tree = ast.parse(source)
     n = 0
     for node in ast.walk(tree.body[0]):
+        if isinstance(node, ast.BinOp | ast.UnaryOp) and not any(isinstance(c, ast.Name) for c in ast.walk(node)):
+            continue  # -1, 2/3: constants, not passes
         if isinstance(node, ast.BinOp) or (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)):
             n += 1
         elif isinstance(node, ast.Call):
@@ -222,13 +224,27 @@ class Kernel:
         src = narrow_source(self.source)
         return self._fn if src == self.source else compile_source(src)
 
+    @cached_property
+    def _small(self) -> dict:
+        """dtype -> the code small calls of that dtype run as is, or False (filled on first use)."""
+        return {}
+
+    def _small_fn(self, dt) -> Callable | bool:
+        fn = self._plain and (self._fn if dt == _F64 else self._fn32 if dt == _F32 and self._f32 == _EVERYWHERE
+                              else False)
+        self._small[dt] = fn
+        return fn
+
     def __call__(self, value, out: np.ndarray | None = None):
-        if out is None and type(value) is np.ndarray and 0 < value.size <= _CHUNK and value.ndim and self._plain and (
-                value.dtype is _F64 or (value.dtype is _F32 and self._f32 == _EVERYWHERE)):
+        if out is None and type(value) is np.ndarray:
             # the common small call: code that needs no errstate and no guard, input in its own dtype
-            res = (self._fn if value.dtype is _F64 else self._fn32)(value)
-            if type(res) is np.ndarray and res.dtype is value.dtype and res.shape == value.shape and res is not value:
-                return res
+            fn = self._small.get(value.dtype)
+            if fn is None:
+                fn = self._small_fn(value.dtype)
+            if fn and 0 < value.size <= _CHUNK and value.ndim:
+                res = fn(value)
+                if type(res) is np.ndarray and res.dtype is value.dtype and res.shape == value.shape:
+                    return res if res is not value else res.copy()  # identity: never the caller's array
         a = value if type(value) is np.ndarray else np.asarray(value)
         if a.dtype not in _COMPUTE:
             a, _ = to_float_array(a, self.name)

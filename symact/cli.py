@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "bench": ("symact.bench", "cli_bench", "benchmark the kernels side by side"),
     "export": ("symact.export", "cli_export", "C99 source for f and f'"),
     "kernels": ("symact.kernel_table", "cli_kernels", "check (or --write) the prebuilt kernel table"),
+    "float32": ("symact.float32", "cli_float32", "where float32 input is computed in float32 (--exhaustive)"),
     "frameworks": ("symact.frameworks", "cli_frameworks", "PyTorch/JAX/Keras activations: coverage, agreement"),
 }
 

@@ -325,6 +325,27 @@ def _down(c: float) -> float:
     return float(f)
 
 
+def _truncate(coeffs: list[float], r: float, squared: bool) -> list[float]:
+    """Coefficients (highest degree first) without the leading terms float32 cannot see: dropped
+    while their sum at |u| = r stays below 2^-30 of the polynomial's value there (1/64 ULP; inside
+    the radius the lower terms dominate more).  The float64 series is sized for 2^-53."""
+    w = r * r if squared else r
+    def horner(v):
+        acc = 0.0
+        for c in coeffs:
+            acc = acc * v + c
+        return acc
+    size = min(abs(horner(w)), abs(horner(-w))) if not squared else abs(horner(w))
+    n = len(coeffs)
+    dropped, k = 0.0, 0
+    while k < n - 2:
+        dropped += abs(coeffs[k]) * w ** (n - 1 - k)
+        if dropped > 2.0**-30 * size:
+            break
+        k += 1
+    return coeffs[k:]
+
+
 class _Narrow(ast.NodeTransformer):
     """Rewrites printed float64 code so that float32 arithmetic decides and rounds as float64 did:
 
@@ -332,7 +353,8 @@ class _Narrow(ast.NodeTransformer):
       compares with the largest float32 below c instead (x > c iff x > c_down for float32 x), so
       threshold's ``x > 0.1`` keeps its decision at x = float32(0.1);
     * a root split in two, ``(x - a) - b`` (series near a root), is re-split into float32 parts, so
-      ``x - a32`` stays exact near the root and u keeps its relative accuracy.
+      ``x - a32`` stays exact near the root and u keeps its relative accuracy;
+    * a Taylor series drops the high-order terms float32 cannot see (``_truncate``).
     """
 
     def __init__(self, var: str):
@@ -360,6 +382,12 @@ class _Narrow(ast.NodeTransformer):
             if c is not None and not _f32(c):
                 node.func = ast.Name("greater" if name.startswith("greater") else "less_equal", ast.Load())
                 node.args = [args[0], ast.Constant(_down(c))]
+        elif name == "symact_series" and len(args) >= 4 and isinstance(args[2], ast.Tuple):
+            coeffs = [_const(c) for c in args[2].elts]
+            r, power = _const(args[1]), _const(args[4]) if len(args) > 4 else None
+            if r is not None and None not in coeffs:
+                kept = _truncate(coeffs, r, power is not None)
+                args[2] = ast.Tuple([ast.Constant(c) for c in kept], ast.Load())
         elif name == "symact_in" and len(args) >= 5 and self._exact(args[0]):
             for i, flag in ((1, 0), (2, 1)):  # lo: u > lo_down; hi: u <= hi_down
                 c = _const(args[i])
@@ -375,3 +403,65 @@ def narrow_source(source: str) -> str:
     new = ast.fix_missing_locations(_Narrow(func.args.args[0].arg).visit(tree))
     text = ast.unparse(new) + "\n"
     return source if ast.dump(new) == ast.dump(ast.parse(source)) else text
+
+
+def exhaustive(native: Callable, wide: Callable, lo: float, hi: float, progress=print) -> dict:
+    """Every float32 in [lo, hi] checked against the budget (what ``certify`` samples): the count,
+    the failures, and the largest error in ULPs with where it is."""
+    def bits(v: float) -> int:
+        return int(np.float32(v).view(np.uint32))
+
+    parts = []  # (first, last) bit patterns of magnitudes, sign bit
+    if hi >= 0:
+        parts.append((bits(max(lo, 0.0)), bits(hi), 0))
+    if lo < 0:
+        parts.append((bits(max(-hi, 0.0)), bits(-lo), 0x80000000))
+    total = sum(b - a + 1 for a, b, _ in parts)
+    out = {"n": 0, "failures": 0, "max_ulp": 0.0, "worst_x": math.nan}
+    step, done, shown = 1 << 22, 0, 0.0
+    for a, b, sign in parts:
+        for s in range(a, b + 1, step):
+            pts = (np.arange(s, min(s + step, b + 1), dtype=np.uint64) | sign).astype(np.uint32).view(np.float32)
+            ok, ulps = _check(native, wide, pts)
+            out["n"] += pts.size
+            out["failures"] += int((~ok).sum())
+            i = int(np.argmax(ulps))
+            if ulps[i] > out["max_ulp"]:
+                out["max_ulp"], out["worst_x"] = float(ulps[i]), float(pts[i])
+            done += pts.size
+            if progress and done / total >= shown + 0.1:
+                shown = done / total
+                progress(f"  {shown:.0%} of {total:,} floats: {out['failures']} failures, max {out['max_ulp']:.3f} ULP")
+    return out
+
+
+def cli_float32(args: list[str]) -> int:
+    """``symact float32 [NAMES] [--exhaustive A,B]``: where each kernel computes float32 in float32."""
+    import argparse
+
+    from . import registry
+    from .activation import get
+
+    p = argparse.ArgumentParser(prog="symact float32", description=__doc__.split("\n\n")[0])
+    p.add_argument("names", nargs="*", help="activations (default: all elementwise)")
+    p.add_argument("--exhaustive", metavar="A,B", help="also check every float32 in [A, B] (inside the certified "
+                   "interval): 2^30 floats take minutes")
+    ns = p.parse_args(args)
+    names = ns.names or registry.names(kind="elementwise")
+    bad = 0
+    for n in names:
+        for which in ("f", "grad"):
+            k = get(n).kernel if which == "f" else get(n).grad_kernel
+            label = n if which == "f" else f"{n}'"
+            iv = k._f32  # noqa: SLF001 - certified on first use
+            where = "float64 round trip" if iv is None else "everywhere" if iv == EVERYWHERE else \
+                f"[{iv[0]:.6g}, {iv[1]:.6g}], round trip outside"
+            print(f"{label:22s} float32 {where}", flush=True)
+            if ns.exhaustive and iv is not None:
+                a, b = (float(v) for v in ns.exhaustive.split(","))
+                r = exhaustive(lambda v, k=k: k._eval(v, False), lambda v, k=k: k._eval(v, False),  # noqa: SLF001
+                               max(a, iv[0]), min(b, iv[1]))
+                bad += r["failures"] > 0
+                print(f"{'':22s} every float32 in [{max(a, iv[0]):.6g}, {min(b, iv[1]):.6g}]: {r['n']:,} checked, "
+                      f"{r['failures']} over 3.75 ULP + cond, max {r['max_ulp']:.3f} ULP at x={r['worst_x']!r}")
+    return 1 if bad else 0

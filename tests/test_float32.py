@@ -162,3 +162,23 @@ def test_fallback_keeps_shape_nan_and_out():
     far = (x < lo) | np.isnan(x)
     np.testing.assert_array_equal(out[far], want[far])
     assert np.all(np.abs(out[~far] - want[~far]) <= 4 * np.spacing(np.abs(want[~far])))
+
+
+def test_exhaustive_check_counts_every_float_in_range():
+    """[1, 2) holds 2^23 float32s; tanh there meets the budget at every one of them."""
+    k = _kernel("tanh", "f")
+    r = F.exhaustive(lambda v: k._eval(v, False), lambda v: k._eval(v, False), 1.0, 2.0, progress=None)  # noqa: SLF001
+    assert r["n"] == 2**23 + 1 and r["failures"] == 0
+    assert 0.5 < r["max_ulp"] < F.BUDGET_ULP
+    tiny = float(7 * np.finfo(np.float32).smallest_subnormal)  # +-0 and 7 subnormals on each side
+    r = F.exhaustive(lambda v: k._eval(v, False), lambda v: k._eval(v, False), -tiny, tiny, progress=None)  # noqa: SLF001
+    assert r["n"] == 16 and r["failures"] == 0
+
+
+def test_cli_reports_where_float32_runs(capsys):
+    from symact.cli import main
+
+    assert main(["float32", "relu", "silu"]) == 0
+    out = capsys.readouterr().out
+    assert "relu " in out and "everywhere" in out
+    assert "silu'" in out and "round trip outside" in out

@@ -9,9 +9,13 @@ kernel is computed in float32 where that keeps the accuracy goal:
   printed code's shape (no operation rounds a value of x) and confirmed bit for bit;
 * on an interval around 0, when a dense sample *on this machine* (NumPy's SIMD code differs
   between CPUs and versions) certifies it: every sampled point within ``3.75 ULP + cond(x)`` of the
-  float64 kernel, the goal's ``4 ULP + cond`` less a quarter ULP of margin.  Outside that interval
-  (overflowing or subnormal intermediates, usually |x| > 80) the float64 round trip is used.
-  The result is cached on disk per (kernel source, NumPy version, CPU features).
+  float64 kernel, the goal's ``4 ULP + cond`` less a quarter ULP of margin.  A finite end of the
+  interval is halved and must lie beyond +-32 (overflowing or subnormal intermediates); outside
+  the interval the float64 round trip is used.  The result is cached on disk per (kernel
+  source, NumPy version, CPU features).
+
+Sampling is not proof: ``exhaustive`` (``symact float32 NAME --exhaustive A,B``) checks every
+float32 in a range, and its findings set the margins below.
 
 ``SYMACT_FLOAT32=roundtrip`` keeps every float32 input on the float64 round trip (0.5 ULP from
 the truth everywhere), for whoever needs that more than the speed.

@@ -65,17 +65,16 @@ def test_certified_float32_meets_the_goal_on_unseen_inputs(name, which):
 
 
 def test_the_common_kernels_run_in_float32():
-    """What the certification decides with NumPy's SIMD float32 exp/tanh (<= 2.4 ULP): the cheap
-    ones everywhere; silu' nowhere (its float32 errors pass 4 ULP below x ~ -2.2, an end too near 0
-    to trust a sample with); serlu from half of where its exp turns subnormal (x ~ -92)."""
-    assert _kernel("sigmoid", "f")._f32 == F.EVERYWHERE  # noqa: SLF001
+    """What the certification decides where NumPy's float32 tanh is SIMD (<= 1.4 ULP): tanh
+    everywhere; relu exactly; silu' nowhere (its float32 errors pass 4 ULP below x ~ -2.2, an end
+    too near 0 to trust a sample with); serlu from half of where its exp turns subnormal (x ~ -92).
+    Kernels whose sampled maximum sits near the 3.75 budget (sigmoid' 3.58) may go either way on
+    another CPU, so they are not asserted here; the unseen-input test above covers whatever is chosen."""
+    assert _kernel("relu", "f")._f32 == F.EVERYWHERE  # noqa: SLF001
     assert _kernel("tanh", "f")._f32 == F.EVERYWHERE  # noqa: SLF001
-    assert _kernel("softplus", "f")._f32 == F.EVERYWHERE  # noqa: SLF001
-    assert _kernel("silu", "f")._f32 == F.EVERYWHERE  # noqa: SLF001
     assert _kernel("silu", "grad")._f32 is None  # noqa: SLF001
     lo, hi = _kernel("serlu", "f")._f32  # noqa: SLF001
     assert -50 < lo < -40 and hi == math.inf  # the end (-92, where exp turns subnormal) halved
-    assert _kernel("sigmoid", "grad")._f32 == F.EVERYWHERE  # noqa: SLF001
 
 
 def test_threshold_bound_is_narrowed_exactly():

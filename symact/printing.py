@@ -96,8 +96,9 @@ class KernelPrinter(SciPyPrinter):
         return self._minmax(expr, "numpy.minimum")
 
     def _print_Piecewise(self, expr):
-        if series_parts(expr) is not None:
-            return self._print(taylor_series(expr))
+        node = taylor_series(expr)
+        if node is not None:
+            return self._print(node)
         low = step_indicators(expr)
         low = lower_piecewise(expr) if low is None else low
         if low is not None:
@@ -274,8 +275,12 @@ def series_parts(expr) -> tuple | None:
     return u, cond.rhs, coeffs, power, general
 
 
-def taylor_series(expr):
-    u, r, coeffs, power, general = series_parts(expr)
+def taylor_series(expr) -> TaylorSeries | None:
+    """``expr`` as a ``TaylorSeries`` node, or None when it is not a series piece."""
+    parts = series_parts(expr)
+    if parts is None:
+        return None
+    u, r, coeffs, power, general = parts
     return TaylorSeries(u, r, general, power, *coeffs)
 
 
@@ -336,7 +341,7 @@ def kernel_nodes(expr):
     """Shapes the printer fuses, as nodes, before lambdify's common-subexpression pass would hide
     them: series pieces (CSE pulls u*u out of tanhshrink's polynomial), sigmoid(u)*sigmoid(-u), and
     sigma(u) with sigma(-u) elsewhere."""
-    expr = expr.replace(lambda e: series_parts(e) is not None, taylor_series)
+    expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: taylor_series(e) or e)
     expr = expr.replace(lambda e: _sigmoid_pair(e) is not None, _sigmoid_pair)
     return _shared_sigmoids(expr)
 

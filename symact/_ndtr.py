@@ -464,7 +464,8 @@ def _block(u, out, w):
     uo = u.take(io, out=g[0][:m], mode="clip")
     ao = a.take(io, out=g[1][:m], mode="clip")
     qo = g[2][:m]
-    tame = np.minimum.reduce(ao) >= T1 and np.maximum.reduce(uo) < TPOS and np.minimum.reduce(uo) > -T4
+    # large positive u stays tame: 1 - Phi(-u) rounds to 1 by itself (a NaN fails both tests)
+    tame = np.minimum.reduce(ao) >= T1 and np.maximum.reduce(ao) < T4
     if nc:
         if tame and nc >= 0.9 * n:                    # all finite, no tiny: _central on everything is cheaper
             _central(u, out, w)

@@ -128,7 +128,13 @@ def symact_sech2(u):
 
 def symact_ndtr(u):
     """Standard normal CDF Phi(u) to 2 ULP over all doubles, subnormal tail included (symact._ndtr:
-    NumPy only; scipy.special.ndtr is 10 ULP off near u = -1.2, 2000 near -37, and costs 0.3 s to import)."""
+    NumPy only; scipy.special.ndtr is 10 ULP off near u = -1.2, 2000 near -37, and costs 0.3 s to import).
+    A float32 array gets symact._ndtr32, in float32 arithmetic (float32 kernels use it only where their
+    certification passes, see symact.float32)."""
+    if getattr(u, "dtype", None) == np.float32:     # float32 kernels: one branch-free float32 formula
+        from ._ndtr32 import ndtr32
+
+        return ndtr32(u)
     from ._ndtr import ndtr
 
     return ndtr(u)

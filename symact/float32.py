@@ -23,9 +23,11 @@ the truth everywhere), for whoever needs that more than the speed.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -292,6 +294,14 @@ def certify(native: Callable[[np.ndarray], np.ndarray], wide: Callable[[np.ndarr
     return (lo, hi), float(ulps[:-1][inside].max(initial=0.0))
 
 
+@functools.cache
+def _code() -> str:
+    """What decides float32 results on the symact side besides a kernel's source: the runtime helpers
+    it calls and this check itself (a changed helper must not reuse an old certificate)."""
+    here = Path(__file__).parent
+    return key(*((here / f).read_bytes() for f in ("_runtime.py", "_ndtr32.py", "float32.py")))
+
+
 def platform() -> str:
     """What decides float32 results besides the code: NumPy's version and the CPU features its SIMD
     dispatch uses."""
@@ -309,7 +319,7 @@ def certified_range(source: str, native: Callable, wide: Callable) -> tuple[floa
 
     if os.environ.get("SYMACT_FLOAT32", "").lower() == "roundtrip":
         return None
-    path = cache_dir() / f"f32-{key(_VERSION, platform(), source)}.json"
+    path = cache_dir() / f"f32-{key(_VERSION, _code(), platform(), source)}.json"
     if not os.environ.get("SYMACT_NO_CACHE"):
         try:
             got = json.loads(path.read_text())
@@ -466,6 +476,10 @@ def cli_float32(args: list[str]) -> int:
     p.add_argument("names", nargs="*", help="activations (default: all elementwise)")
     p.add_argument("--exhaustive", metavar="A,B", help="also check every float32 in [A, B] (inside the certified "
                    "interval): 2^30 floats take minutes")
+    args = list(args)
+    if "--exhaustive" in args[:-1]:  # "--exhaustive -4,-1" would read as an unknown option
+        i = args.index("--exhaustive")
+        args[i:i + 2] = [f"--exhaustive={args[i + 1]}"]
     ns = p.parse_args(args)
     names = ns.names or registry.names(kind="elementwise")
     bad = 0

@@ -77,6 +77,39 @@ def test_the_common_kernels_run_in_float32():
     assert -50 < lo < -40 and hi == math.inf  # the end (-92, where exp turns subnormal) halved
 
 
+def test_the_normal_cdf_family_runs_in_float32_everywhere():
+    """gelu, gelu' and probit are built from symact._ndtr32 and the Gaussian helper, which use only
+    +, -, *, / and shifts (no NumPy exp): their float32 results, and so this decision, are the same on
+    every CPU.  gelu' needs the widened series (below)."""
+    for name, which in (("gelu", "f"), ("gelu", "grad"), ("probit", "f"), ("probit", "grad")):
+        assert _kernel(name, which)._f32 == F.EVERYWHERE, (name, which)  # noqa: SLF001
+
+
+def test_series_radius_is_widened_for_float32_while_the_top_terms_stay_negligible():
+    """gelu''s float64 series covers |x - x0| < 0.517; beyond it, Phi(x) + x phi(x) in float32 erred
+    by 6.3 ULP at x = -1.2752.  The float32 code uses the series further out, up to 1.5 r, only while
+    its three highest terms stay below 2^-36 of its value."""
+    import ast
+
+    def radius(src):
+        call = next(n for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Call)
+                    and getattr(n.func, "id", "") == "symact_series")
+        return ast.literal_eval(call.args[1]), ast.literal_eval(call.args[2])
+
+    k = _kernel("gelu", "grad")
+    r64, c64 = radius(k.source)
+    r32, c32 = radius(F.narrow_source(k.source))
+    assert r64 * 1.25 < r32 <= r64 * 1.5 + 1e-12
+    assert r32 > 1.2752 - 0.7518                 # the series now reaches x = -1.2752 (root at -0.7518)
+    assert len(c32) < len(c64)                   # still truncated for float32
+    n = len(c64)
+    val = min(abs(np.polyval(c64, r32)), abs(np.polyval(c64, -r32)))
+    assert max(abs(c) * r32 ** (n - 1 - i) for i, c in enumerate(c64[:3])) <= 2.0**-36 * val
+    assert F._widen([1.0, 1.0, 1.0], 0.5, False) == 0.5          # noqa: SLF001 - top terms not negligible
+    x = np.float32(-1.2751545)
+    assert abs(float(k(np.array([x]))[0]) - float(k(np.array([x], np.float64))[0])) <= 4 * np.spacing(np.float32(0.125))
+
+
 def test_threshold_bound_is_narrowed_exactly():
     """x > 0.1 for float32 x is x > 0.099999994 (the largest float32 below 0.1): float32(0.1) is above 0.1."""
     k = _kernel("threshold", "f")

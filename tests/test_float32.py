@@ -89,8 +89,8 @@ def test_the_normal_cdf_family_runs_in_float32_and_gelu_prime_keeps_the_round_tr
 
 def test_near_miss_windows_find_sparse_failures_the_sample_steps_over(monkeypatch):
     """Synthetic float32 code for 0.75 x (cond 1, so the allowance is 4.75 ULP): 4 ULP off on [1.5, 1.7]
-    (a near-miss everywhere there), 7 ULP off at 1 float in 2000 of it.  The spread sample alone certifies it; the windows around its near-misses
-    find the failures and refuse it."""
+    (a near-miss everywhere there), 7 ULP off at 1 float in 2000 of it.  The spread sample alone
+    certifies it; the windows around its near-misses find the failures and refuse it."""
     def wide(v):
         return np.asarray(v, np.float64) * 0.75
 

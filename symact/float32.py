@@ -412,7 +412,9 @@ def _widen(coeffs: list[float], r: float, squared: bool) -> float:
 
     The float64 series stops where the general formula has 53 good bits; float32 can use the series
     further out, where the general formula's float32 rounding still cancels (gelu' at x = -1.275,
-    1% beyond r, erred by 6 ULP: Phi(x) + x phi(x) with three roundings of each term)."""
+    1% beyond r, erred by 6 ULP: Phi(x) + x phi(x) with three roundings of each term).  Further out
+    the series cancels too (gelu' fails on [-1.76, -1.56] either way); on this machine it is what
+    lets hard_elish' run in float32."""
     n = len(coeffs)
     best = r
     for f in (1.1, 1.2, 1.3, 1.4, 1.5):

@@ -29,8 +29,8 @@ The evaluation constants (fdlibm's polynomials shifted, rescaled and split as ab
 from the verbatim coefficients with exact rational arithmetic by ``_derive()``; tests/test_ndtr.py
 checks that ``_CONST`` is what it gives and that the coefficients match fdlibm's hexadecimal words.
 
-Arrays are processed in blocks of ``BLOCK`` = 16384 elements with per-thread scratch buffers
-(allocated once: fresh 128 KiB temporaries cost page faults), each interval's formula on the
+Arrays are processed in blocks of ``BLOCK`` = 32768 elements with per-thread scratch buffers
+(allocated once: fresh 256 KiB temporaries cost page faults), each interval's formula on the
 elements that need it only.
 """
 # The fdlibm coefficients below are from s_erf.c, which carries this notice:
@@ -262,12 +262,12 @@ _T3 = _Tail(_hi_first(_CONST["R3_M"]), _hi_first(_CONST["R3_S"]), _CONST["R3_Gs"
             _ZC3, _CONST["R3_g1"])
 _T4 = _Tail(_hi_first(FDLIBM_RB, 2.0), _hi_first(FDLIBM_SB, 2.0), _CONST["R4_Gs"], _CONST["R4_Gr"])
 
-BLOCK = 16384
+BLOCK = 32768         # measured at 2e6 elements: 25 ns/element; 16384: 29, 8192: 38-52 (per-call overhead)
 _tls = threading.local()
 
 
 class _Work:
-    """Per-thread scratch buffers (allocated once: fresh 128 KiB temporaries cost page faults)."""
+    """Per-thread scratch buffers (allocated once: fresh 256 KiB temporaries cost page faults)."""
 
     def __init__(self):
         self.f = [np.empty(BLOCK) for _ in range(6)]      # scratch of the region formulas

@@ -358,6 +358,22 @@ def _shared_sigmoids(expr):
     return expr.xreplace(subs) if subs else expr
 
 
+def _horner_form(e):
+    """A polynomial of degree >= 3 in one symbol, with number coefficients, in Horner form, else None:
+    gelu_tanh's 0.0447 x^3 + 0.798 x as x (0.0447 x^2 + 0.798) is 3 operations instead of 5, and in
+    float32 rounds 2 ULP less (the argument's error reaches the result amplified by |v|(1 - sigma(v)))."""
+    if not isinstance(e, sp.Add) or len(e.free_symbols) != 1:
+        return None
+    (v,) = e.free_symbols
+    if not e.is_polynomial(v):
+        return None
+    poly = sp.Poly(e, v)
+    if poly.degree() < 3 or not all(c.is_number for c in poly.coeffs()):
+        return None
+    h = sp.horner(e, v)
+    return None if h == e else h
+
+
 def kernel_nodes(expr):
     """Shapes the printer fuses, as nodes, before lambdify's common-subexpression pass would hide
     them: series pieces (CSE pulls u*u out of tanhshrink's polynomial), sigmoid(u)*sigmoid(-u),
@@ -365,6 +381,7 @@ def kernel_nodes(expr):
     expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: taylor_series(e) or e)
     expr = expr.replace(lambda e: _sigmoid_pair(e) is not None, _sigmoid_pair)
     expr = expr.replace(lambda e: _gauss(e) is not None, _gauss)
+    expr = expr.replace(lambda e: _horner_form(e) is not None, _horner_form)
     return _shared_sigmoids(expr)
 
 

@@ -54,6 +54,7 @@ _VERSION = "f32-8"
 
 
 _EXACT_CALLS = {"maximum", "minimum", "clip", "abs", "heaviside", "symact_step", "symact_in", "symact_const", "where",
+                "symact_where",
                 "isnan", "greater", "less", "greater_equal", "less_equal"}
 
 
@@ -99,7 +100,7 @@ def _shape(node, var: str) -> str | None:
             return "bool" if _shape(args[0], var) == "x" and _shape(args[1], var) == "x" else None
         if fn == "isnan":
             return "bool" if _shape(args[0], var) == "x" else None
-        if fn == "where":
+        if fn in ("where", "symact_where"):
             kinds = [_shape(a, var) for a in args]
             if kinds[0] != "bool" or not set(kinds[1:]) <= {"x", "c", "ind", "sel"}:
                 return None

@@ -85,6 +85,47 @@ def compile_source(source: str) -> Callable:
     return fn
 
 
+_OUT_OPS = {"Add": "add", "Sub": "subtract", "Mult": "multiply", "Div": "divide"}
+
+
+def out_source(source: str) -> str | None:
+    """The printed kernel as ``f(x, out)`` whose last operation writes into ``out``, or None when
+    that operation cannot (``x`` itself, ``where``).  Saves the copy of a result into ``out=``, or
+    into a block of a large result: for relu one of its two passes over memory.
+
+    The last operation is an arithmetic operator (a NumPy ufunc then), or a call that takes ``out``
+    (NumPy ufuncs, ``clip``, and the runtime helpers that accept it)."""
+    import ast
+
+    from . import _runtime
+
+    tree = ast.parse(source)
+    func = tree.body[0]
+    ret = func.body[-1]
+    if not isinstance(ret, ast.Return) or ret.value is None:
+        return None
+    v = ret.value
+    out = ast.keyword("out", ast.Name("out", ast.Load()))
+    if isinstance(v, ast.BinOp) and type(v.op).__name__ in _OUT_OPS:
+        v = ast.Call(ast.Attribute(ast.Name("numpy", ast.Load()), _OUT_OPS[type(v.op).__name__], ast.Load()),
+                     [v.left, v.right], [out])
+    elif isinstance(v, ast.UnaryOp) and isinstance(v.op, ast.USub):
+        v = ast.Call(ast.Attribute(ast.Name("numpy", ast.Load()), "negative", ast.Load()), [v.operand], [out])
+    elif isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and not v.keywords:
+        name = v.func.id
+        target = getattr(_runtime, name, None) if name.startswith("symact_") else getattr(np, name, None)
+        takes_out = isinstance(target, np.ufunc) and len(v.args) == target.nin or name == "clip" or (
+            callable(target) and name.startswith("symact_") and "out" in inspect.signature(target).parameters)
+        if not takes_out:
+            return None
+        v.keywords = [out]
+    else:
+        return None
+    ret.value = v
+    func.args.args.append(ast.arg("out"))
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
 def probe_flags(fn: Callable) -> tuple[bool, bool]:
     """(guard, quiet) of printed code: guard when it gets NaN/inf wrong somewhere (then one extra
     pass checks and patches), quiet when it raises no floating-point flag on the whole range (then
@@ -115,8 +156,9 @@ def count_passes(source: str) -> int:
             n += 1
         elif isinstance(node, ast.Call):
             name = getattr(node.func, "id", "")
-            # a step is a comparison, a conversion and a NaN check; other helpers make many passes
-            n += 2 if name in ("symact_step", "symact_in", "symact_const") else 10 if name.startswith("symact_") else 1
+            # a step or an indicator is comparisons, a conversion and a NaN check; other helpers make many passes
+            n += {"symact_const": 2, "symact_step": 3, "symact_in": 4, "symact_where": 4}.get(
+                name, 10 if name.startswith("symact_") else 1)
     return n
 
 
@@ -229,6 +271,41 @@ class Kernel:
         """dtype -> the code small calls of that dtype run as is, or False (filled on first use)."""
         return {}
 
+    @cached_property
+    def _outs(self) -> dict:
+        """dtype -> the code that writes its result into ``out`` (``out_source``), or False."""
+        return {}
+
+    def _direct(self, dt) -> Callable | bool:
+        """``run(a, out)``: f of a (dtype dt, not overlapping out when a guard may patch) into out."""
+        f = self._outs.get(dt)
+        if f is None:
+            f = False
+            if dt == _F64 or (dt == _F32 and self._f32 == _EVERYWHERE):
+                if dt == _F32:
+                    from .float32 import narrow_source
+                src = out_source(self.source if dt == _F64 else narrow_source(self.source))
+                f = self._wrap_direct(compile_source(src)) if src else False
+            self._outs[dt] = f
+        return f
+
+    def _wrap_direct(self, fn: Callable) -> Callable:
+        if self._plain:
+            return fn
+        quiet, guard = self._quiet, self._guard
+
+        def run(a, out):
+            if quiet:
+                fn(a, out)
+            else:
+                with np.errstate(all="ignore"):
+                    fn(a, out)
+            # as _eval: one dot product tells whether anything is non-finite, then the patch
+            if guard and a.size and not math.isfinite(np.vdot(a, out)):
+                with np.errstate(all="ignore"):
+                    np.copyto(out, self._patch(a, np.array(out, dtype=np.float64)), casting="same_kind")
+        return run
+
     def _small_fn(self, dt) -> Callable | bool:
         fn = self._plain and (self._fn if dt == _F64 else self._fn32 if dt == _F32 and self._f32 == _EVERYWHERE
                               else False)
@@ -252,8 +329,15 @@ class Kernel:
         # float64 is computed as is; float32 in float32 where certified (_f32), else in float64
         wide = a.dtype != _F64 and not (a.dtype == _F32 and self._f32 is not None)
         ev = self._eval32 if a.dtype == _F32 and not wide else self._eval
-        if a.size <= _CHUNK or (self._passes <= 2 and not wide):
-            # small, or at most two passes with no conversion: one evaluation (blocks would add a copy)
+        if a.size <= _CHUNK or (not wide and (self._passes <= 1 or (self._passes == 2 and not self._direct(a.dtype)))):
+            # small, one pass, or two with no conversion and no code that writes into a block: one
+            # evaluation (blocks would add a copy)
+            if out is not None and not wide and out.dtype == a.dtype and out.shape == a.shape and (
+                    not self._guard or not np.may_share_memory(a, out)):
+                direct = self._direct(a.dtype)
+                if direct:
+                    direct(a, out)
+                    return out
             res = ev(a, wide)
             if out is not None or res.dtype != out_type:
                 with np.errstate(over="ignore"):  # a float64 beyond float32's range rounds to inf, as it should
@@ -271,9 +355,14 @@ class Kernel:
         target = flat_out if flat_out is not None else np.empty(a.size, out_type)
         flat = a.reshape(-1)
         step = _BLOCK_BYTES // (8 if wide else a.dtype.itemsize)
+        direct = not wide and target.dtype == a.dtype and (not self._guard or not np.may_share_memory(a, target)) \
+            and self._direct(a.dtype)
         with np.errstate(all="ignore"):
             for s in range(0, flat.size, step):
-                np.copyto(target[s:s + step], ev(flat[s:s + step], wide), casting="same_kind")
+                if direct:  # the last operation writes into the result: no copy
+                    direct(flat[s:s + step], target[s:s + step])
+                else:
+                    np.copyto(target[s:s + step], ev(flat[s:s + step], wide), casting="same_kind")
         if flat_out is None:
             np.copyto(dest, target.reshape(a.shape), casting="same_kind")
         return dest

@@ -103,7 +103,7 @@ class KernelPrinter(SciPyPrinter):
         low = lower_piecewise(expr) if low is None else low
         if low is not None:
             return self._print(low)
-        where = self._module_format("numpy.where")
+        where = self._module_format("symact._runtime.symact_where")  # np.where's bits, without its branches
         *pieces, (last, cond) = expr.args
         out = self._print(last) if cond == sp.true else f"{where}({self._print(cond)}, {self._print(last)}, numpy.nan)"
         if cond == sp.true and last.is_number and _bounded_default(expr):

@@ -81,9 +81,10 @@ def symact_step(u, h0=0, out=None):
     return _into(out, r)
 
 
-def symact_in(u, lo, hi, closed_lo=0, closed_hi=0, outside=False, out=None):
-    """1.0 where lo < u < hi (<= at a closed end, None: unbounded), or outside that interval if
-    ``outside``; 0.0 elsewhere; NaN for NaN.  Comparisons and one conversion, all SIMD."""
+def symact_in(u, lo, hi, closed_lo=0, closed_hi=0, outside=False, out=None, value=1.0, other=0.0):
+    """``value`` (1.0) where lo < u < hi (<= at a closed end, None: unbounded), or outside that
+    interval if ``outside``; ``other`` (0.0) elsewhere; NaN for NaN.  Comparisons and one conversion,
+    all SIMD; other values by one multiply-add when that is exact, else by selecting bits."""
     if type(u) is not np.ndarray:
         u = np.asarray(u)
     m = None
@@ -100,8 +101,23 @@ def symact_in(u, lo, hi, closed_lo=0, closed_hi=0, outside=False, out=None):
         r = w
     else:
         r = m.astype(_float_type(u)) if type(m) is np.ndarray else np.asarray(m, dtype=_float_type(u))
+    if value != 1.0 or other != 0.0:
+        _values(r, m, value, other)
     _put_nan(u, r)
     return _into(out, r)
+
+
+def _values(r, m, value, other):
+    """r (m as 0/1 floats) -> value where m, other elsewhere, in place and exactly."""
+    dt = r.dtype.type
+    d = dt(value) - dt(other)
+    if other == 0.0:
+        r *= dt(value)                     # 0 * value = 0 (-0.0 for value < 0, as value*indicator gave)
+    elif d + dt(other) == dt(value):       # m*d + other is exact at m = 0 and at m = 1
+        r *= d
+        r += dt(other)
+    else:
+        np.copyto(r, symact_where(m, dt(value), dt(other)))
 
 
 def symact_const(u, c, out=None):

@@ -145,9 +145,11 @@ class KernelPrinter(SciPyPrinter):
         return f"{self._module_format('numpy.' + op)}({self._print(expr.lhs)}, {self._print(expr.rhs)})"
 
     def _print_StepIndicator(self, expr):
-        v, lo, hi, lc, rc, out = expr.args
+        v, lo, hi, lc, rc, out, *values = expr.args
         ends = ", ".join("None" if e.is_infinite else self._print(e) for e in (lo, hi))
         flags = f", {int(lc)}, {int(rc)}" + (", outside=True" if out else "")
+        if values and tuple(values) != (1, 0):
+            flags += f", value={float(values[0])!r}, other={float(values[1])!r}"
         return f"{self._module_format('symact._runtime.symact_in')}({self._print(v)}, {ends}{flags})"
 
     def _print_Heaviside(self, expr):
@@ -386,10 +388,11 @@ def kernel_nodes(expr):
 
 
 class StepIndicator(sp.Function):
-    """1 where lo < x < hi (<= at closed ends; outside that interval if ``outside``), 0 elsewhere:
-    printed as one ``symact_in`` call (comparisons, one conversion, NaN put back)."""
+    """1 (or ``value``) where lo < x < hi (<= at closed ends; outside that interval if ``outside``),
+    0 (or ``other``) elsewhere: printed as one ``symact_in`` call (comparisons, one conversion, NaN
+    put back)."""
 
-    nargs = 6
+    nargs = (6, 8)
 
 
 def step_indicators(expr: sp.Piecewise) -> sp.Expr | None:
@@ -408,10 +411,8 @@ def step_indicators(expr: sp.Piecewise) -> sp.Expr | None:
         pairs = expr.as_expr_set_pairs()
     except Exception:  # noqa: BLE001 - SymPy cannot split the conditions into intervals: keep where()
         return None
-    terms = []
+    specs = []
     for val, region in pairs:
-        if val == 0:
-            continue
         parts = region.args if isinstance(region, sp.Union) else (region,)
         if not all(isinstance(iv, sp.Interval) for iv in parts):
             return None
@@ -420,10 +421,15 @@ def step_indicators(expr: sp.Piecewise) -> sp.Expr | None:
             spec = [(left.end, right.start, int(bool(left.right_open)), int(bool(right.left_open)), 1)]  # the gap
         else:
             spec = [(iv.start, iv.end, int(not iv.left_open), int(not iv.right_open), 0) for iv in parts]
-        for lo, hi, lc, rc, out in spec:
-            if lo == -sp.oo and hi == sp.oo:
-                return None
-            terms.append(val * StepIndicator(v, lo, hi, lc, rc, out))
+        if any(lo == -sp.oo and hi == sp.oo for lo, hi, *_ in spec):
+            return None
+        specs.append((val, spec))
+    if len(specs) == 2:  # two values: one call picks between them (leaky_relu' = 0.01 or 1)
+        # the plain indicator (1 and 0) first, then a value and 0 (one product), then any two
+        for (va, sa), (vb, _) in sorted((specs, specs[::-1]), key=lambda p: (p[1][0] != 0, p[0][0] != 1)):
+            if len(sa) == 1:
+                return StepIndicator(v, *sa[0], va, vb)
+    terms = [val * StepIndicator(v, *s_) for val, spec in specs if val != 0 for s_ in spec]
     return sp.Add(*terms) if terms else None
 
 

@@ -88,11 +88,20 @@ def symact_in(u, lo, hi, closed_lo=0, closed_hi=0, outside=False, out=None, valu
     if type(u) is not np.ndarray:
         u = np.asarray(u)
     m = None
-    if lo is not None:
-        m = np.greater_equal(u, lo) if closed_lo else np.greater(u, lo)
-    if hi is not None:
-        c = np.less_equal(u, hi) if closed_hi else np.less(u, hi)
-        m = c if m is None else np.logical_and(m, c)
+    if lo is not None and hi is not None and lo == -hi and closed_lo == closed_hi:
+        # symmetric: |u| against hi, two passes where two comparisons and their "and" took three
+        a = np.abs(u)
+        if outside:
+            m = np.greater(a, hi) if closed_hi else np.greater_equal(a, hi)
+        else:
+            m = np.less_equal(a, hi) if closed_hi else np.less(a, hi)
+        outside = False
+    else:
+        if lo is not None:
+            m = np.greater_equal(u, lo) if closed_lo else np.greater(u, lo)
+        if hi is not None:
+            c = np.less_equal(u, hi) if closed_hi else np.less(u, hi)
+            m = c if m is None else np.logical_and(m, c)
     if outside:
         m = np.logical_not(m)
     w = _writable(out, u)

@@ -226,6 +226,16 @@ def symact_ndtr(u):
     return ndtr(u)
 
 
+def symact_ndtr_xpdf(u, out=None):
+    """Phi(u) + u phi(u) (gelu'): float64 as the sum always printed, 0.3989*u*exp(-u^2/2) + Phi(u);
+    float32 by symact._ndtr32.ndtr_xpdf32, without the cancellation of the two terms."""
+    if getattr(u, "dtype", None) == np.float32:
+        from ._ndtr32 import ndtr_xpdf32
+
+        return _into(out, ndtr_xpdf32(u))
+    return np.add(0.3989422804014327 * u * symact_gauss(u, 0.5), symact_ndtr(u), out=out)
+
+
 def symact_gauss(u, c, out=None):
     """exp(-c u^2): float64 as exp(-c*u*u) always printed; float32 by symact._ndtr32.gauss32, within
     0.6 ULP + cond where NumPy's float32 exp errs by up to 2.4 ULP."""

@@ -124,6 +124,9 @@ class KernelPrinter(SciPyPrinter):
         u, c = expr.args
         return f"{self._module_format('symact._runtime.symact_gauss')}({self._print(u)}, {float(c)!r})"
 
+    def _print_NdtrXPdf(self, expr):
+        return f"{self._module_format('symact._runtime.symact_ndtr_xpdf')}({self._print(expr.args[0])})"
+
     def _print_SigmoidFactor(self, expr):
         u, e = expr.args
         mx, ge = self._module_format("numpy.maximum"), self._module_format("numpy.greater_equal")
@@ -334,6 +337,31 @@ def _gauss(e):
     return None
 
 
+class NdtrXPdf(sp.Function):
+    """Phi(u) + u phi(u) (gelu'): one helper, so that float32 can form it without the cancellation of
+    its two terms for u < 0 (symact._ndtr32: exp(-u^2/2) (R(|u|) - |u|/sqrt(2 pi)), the bracket in
+    float64); float64 prints the same operations as the sum did."""
+
+    nargs = 1
+
+
+def _ndtr_xpdf(e):
+    """Phi(u) + c u Gauss(u, 1/2) with c = 1/sqrt(2 pi) as NdtrXPdf(u), else None."""
+    from .functions import Phi
+
+    if not isinstance(e, sp.Add) or len(e.args) != 2:
+        return None
+    phi = [a for a in e.args if isinstance(a, Phi)]
+    if len(phi) != 1:
+        return None
+    u = phi[0].args[0]
+    rest = e - phi[0]
+    c, m = rest.as_coeff_Mul()
+    if not c.is_number or abs(float(c) - 0.3989422804014327) > 1e-16 or m != u * Gauss(u, sp.Rational(1, 2)):
+        return None
+    return NdtrXPdf(u)
+
+
 class SigmoidFactor(sp.Function):
     """max(e, u >= 0) with e = exp(-|u|): 1 where u >= 0, e below (NaN kept), so that
     sigma(u) = factor / (1 + e): symact_sigmoid's operations, spelled out for CSE."""
@@ -383,6 +411,7 @@ def kernel_nodes(expr):
     expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: taylor_series(e) or e)
     expr = expr.replace(lambda e: _sigmoid_pair(e) is not None, _sigmoid_pair)
     expr = expr.replace(lambda e: _gauss(e) is not None, _gauss)
+    expr = expr.replace(lambda e: _ndtr_xpdf(e) is not None, _ndtr_xpdf)
     expr = expr.replace(lambda e: _horner_form(e) is not None, _horner_form)
     return _shared_sigmoids(expr)
 

@@ -441,16 +441,14 @@ class _Narrow(ast.NodeTransformer):
       (``_truncate``).
     """
 
-    def __init__(self, var: str, series_only: bool = False):
-        self.var, self.series_only = var, series_only
+    def __init__(self, var: str):
+        self.var = var
 
     def _exact(self, node) -> bool:
         return _shape(node, self.var) == "x"
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
-        if self.series_only:
-            return node
         if isinstance(node.op, ast.Sub) and isinstance(node.left, ast.BinOp) and isinstance(node.left.op, ast.Sub):
             a, b = _const(node.left.right), _const(node.right)
             if a is not None and b is not None and self._exact(node.left.left):
@@ -463,13 +461,7 @@ class _Narrow(ast.NodeTransformer):
         self.generic_visit(node)
         name = getattr(node.func, "id", "")
         args = node.args
-        if self.series_only:
-            if name == "symact_series" and len(args) >= 4 and isinstance(args[2], ast.Tuple):
-                coeffs = [_const(c) for c in args[2].elts]
-                r, power = _const(args[1]), _const(args[4]) if len(args) > 4 else None
-                if r is not None and None not in coeffs:
-                    args[2] = ast.Tuple([ast.Constant(c) for c in _truncate(coeffs, r, power is not None)], ast.Load())
-        elif name in ("greater", "greater_equal", "less", "less_equal") and len(args) == 2 and self._exact(args[0]):
+        if name in ("greater", "greater_equal", "less", "less_equal") and len(args) == 2 and self._exact(args[0]):
             c = _const(args[1])
             if c is not None and not _f32(c):
                 node.func = ast.Name("greater" if name.startswith("greater") else "less_equal", ast.Load())
@@ -490,14 +482,11 @@ class _Narrow(ast.NodeTransformer):
         return node
 
 
-def narrow_source(source: str, series_only: bool = False) -> str:
-    """The printed kernel rewritten for float32 arithmetic (``_Narrow``); the same text if nothing changes.
-
-    ``series_only``: only the series truncated to what a float32 result can see, for the float64
-    round trip of float32 input (silu' evaluates 16 of its 33 terms there)."""
+def narrow_source(source: str) -> str:
+    """The printed kernel rewritten for float32 arithmetic (``_Narrow``); the same text if nothing changes."""
     tree = ast.parse(source)
     func = tree.body[0]
-    new = ast.fix_missing_locations(_Narrow(func.args.args[0].arg, series_only).visit(tree))
+    new = ast.fix_missing_locations(_Narrow(func.args.args[0].arg).visit(tree))
     text = ast.unparse(new) + "\n"
     return source if ast.dump(new) == ast.dump(ast.parse(source)) else text
 

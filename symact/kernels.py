@@ -367,18 +367,10 @@ class Kernel:
             np.copyto(dest, target.reshape(a.shape), casting="same_kind")
         return dest
 
-    @cached_property
-    def _fn_wide32(self) -> Callable:
-        """The float64 code for float32 input (the round trip): series cut to float32's needs."""
-        from .float32 import narrow_source
-
-        src = narrow_source(self.source, series_only=True)
-        return self._fn if src == self.source else compile_source(src)
-
     def _eval(self, a: np.ndarray, wide: bool) -> np.ndarray:
         """f on one block, in float64 if ``wide`` (else in a's dtype), NaN/inf fixed where the code is wrong."""
         work = a.astype(_F64) if wide else a
-        fn = self._fn32 if work.dtype == _F32 else self._fn_wide32 if wide and a.dtype == _F32 else self._fn
+        fn = self._fn32 if work.dtype == _F32 else self._fn
         if self._quiet:
             res = fn(work)
         else:

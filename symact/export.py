@@ -176,9 +176,9 @@ def c_name(act) -> str:
 
 
 def _function(printer: SymactCPrinter, name: str, expr: sp.Expr, limits, qual: str, doc: str) -> str:
-    from .printing import fold_constants
+    from .printing import fold_constants, horner_polynomials
 
-    temps, (body,) = sp.cse(fold_constants(expr), symbols=sp.numbered_symbols("t"))
+    temps, (body,) = sp.cse(horner_polynomials(fold_constants(expr)), symbols=sp.numbered_symbols("t"))
     lines = [f"/* {doc} */", f"{qual}double {name}(double x) {{", "    if (isnan(x)) return x;"]
     lines += [f"    const double {printer._print(s)} = {printer._print(v)};" for s, v in temps]
     lines.append(f"    double r = {printer._print(body)};")

@@ -197,9 +197,9 @@ def _torch_ndtr(u):
 
 def torch_source(expr: sp.Expr) -> str:
     """The body of ``lambda x: ...`` that evaluates ``expr`` (a stable form) on a tensor ``x``."""
-    from .printing import fold_constants
+    from .printing import fold_constants, horner_polynomials
 
-    return _torch_printer().doprint(fold_constants(expr))
+    return _torch_printer().doprint(horner_polynomials(fold_constants(expr)))
 
 
 def _torch_fn(expr: sp.Expr, limits: tuple[float, float] | None):
@@ -353,9 +353,9 @@ def _jax_printer():
 
 
 def jax_source(expr: sp.Expr) -> str:
-    from .printing import fold_constants
+    from .printing import fold_constants, horner_polynomials
 
-    return _jax_printer().doprint(fold_constants(expr))
+    return _jax_printer().doprint(horner_polynomials(fold_constants(expr)))
 
 
 def _jax_fn(expr: sp.Expr, limits: tuple[float, float] | None):

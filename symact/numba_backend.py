@@ -150,8 +150,10 @@ def loop(xs, out, lim_pos, lim_neg):
 
 def source(stable: sp.Expr, var: sp.Symbol, name: str = "kernel") -> str:
     """The Python/Numba module source for one stable expression (CSE'd, scalar)."""
+    from .printing import horner_polynomials
+
     printer = ScalarPrinter({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
-    subs, (reduced,) = sp.cse(stable, symbols=sp.numbered_symbols("_t"))
+    subs, (reduced,) = sp.cse(horner_polynomials(stable), symbols=sp.numbered_symbols("_t"))
     lines = [f"    {printer._print(s)} = {printer.doprint(e)}" for s, e in subs]
     code = printer.doprint(reduced)
     lines.append(f"    return float({code})")

@@ -404,6 +404,14 @@ def _horner_form(e):
     return None if h == e else h
 
 
+def horner_polynomials(expr):
+    """Every polynomial of degree >= 3 in ``expr`` in Horner form (``_horner_form``): the NumPy
+    kernels print it so, and the other backends (C, torch, JAX, Numba) must too, because the forms
+    differ at +-inf (x - x^3 is inf - inf there, x (1 - x^2) is -inf) and the kernels' probe of
+    the NumPy code decides where every backend patches in the limit."""
+    return expr.replace(lambda e: _horner_form(e) is not None, _horner_form)
+
+
 def kernel_nodes(expr):
     """Shapes the printer fuses, as nodes, before lambdify's common-subexpression pass would hide
     them: series pieces (CSE pulls u*u out of tanhshrink's polynomial), sigmoid(u)*sigmoid(-u),
@@ -412,7 +420,7 @@ def kernel_nodes(expr):
     expr = expr.replace(lambda e: _sigmoid_pair(e) is not None, _sigmoid_pair)
     expr = expr.replace(lambda e: _gauss(e) is not None, _gauss)
     expr = expr.replace(lambda e: _ndtr_xpdf(e) is not None, _ndtr_xpdf)
-    expr = expr.replace(lambda e: _horner_form(e) is not None, _horner_form)
+    expr = horner_polynomials(expr)
     return _shared_sigmoids(expr)
 
 

@@ -49,9 +49,12 @@ def symact_where(cond, a, b, out=None):
 
     where() branches on every element, 3.5-3.7 ns each with random conditions on this kind of CPU;
     the select is four integer passes, 0.8 ns (float32) to 1.5 ns (float64).  Exact for every
-    value (NaN, inf, -0.0).  Other shapes and dtypes go to np.where."""
+    value (NaN, inf, -0.0).  Small arrays (call overhead decides), other shapes and dtypes go to
+    np.where."""
+    if type(cond) is not np.ndarray or cond.size < 2048:
+        return np.where(cond, a, b) if out is None else _into(out, np.where(cond, a, b))
     dt = np.result_type(a, b)
-    if type(cond) is not np.ndarray or dt.kind != "f" or (out is not None and out.dtype != dt):
+    if dt.kind != "f" or (out is not None and out.dtype != dt):
         return np.where(cond, a, b) if out is None else _into(out, np.where(cond, a, b))
     a, b = np.asarray(a, dt), np.asarray(b, dt)
     if not (a.shape in ((), cond.shape) and b.shape in ((), cond.shape)):

@@ -61,3 +61,34 @@ def test_out_may_be_the_input_itself(name, dtype):
             y = x.copy()
             assert f(y, out=y) is y
             np.testing.assert_array_equal(y, want, err_msg=f"{name} {dtype.__name__} n={n}")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n", [100, 5000])
+def test_symact_where_is_np_where_bit_for_bit(dtype, n):
+    """The bit select (arrays of 2048 and more) and the np.where path give np.where's bits, NaN, inf
+    and -0.0 included, for array and scalar branches."""
+    from symact._runtime import symact_where
+
+    x = _inputs(n, dtype)
+    c = x > 0.1
+    with np.errstate(invalid="ignore"):
+        cases = ((x, 20), (x, x - x), (1.0, -0.0), (-x, x))
+        for a, b in cases:
+            want, got = np.where(c, a, b), symact_where(c, a, b)
+            assert got.dtype == want.dtype
+            assert np.array_equal(got.view(np.uint8), want.view(np.uint8))
+            out = np.empty_like(want)
+            assert symact_where(c, a, b, out=out) is out and np.array_equal(out.view(np.uint8), want.view(np.uint8))
+
+
+def test_two_valued_indicator_gives_exactly_its_two_values_and_nan():
+    """symact_in(value, other): a multiply-add where that is exact, else a bit select."""
+    from symact._runtime import symact_in
+
+    x = _inputs(5000, np.float64)
+    for value, other in ((1.0, 0.01), (1.0, 0.22916666666666666), (0.5, 0.0), (0.1, 0.7), (-2.0, 3.0)):
+        got = symact_in(x, 0, None, 0, 0, value=value, other=other)
+        want = np.where(x > 0, value, other)
+        want[np.isnan(x)] = np.nan
+        assert np.array_equal(got, want, equal_nan=True), (value, other)

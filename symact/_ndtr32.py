@@ -109,7 +109,9 @@ def _scale(v, t):
     return np.multiply(v, _TWO_M64, out=v)
 
 
-def _ndtr_block(u, p, w, c=None):
+def _tail(u, p, w, bracket=None):
+    """exp(-a^2/2) * g(R(a), a) into p, a = min(|u|, 15): g = R (Phi(-a)) or ``bracket(R, a)``, formed
+    in float64 and rounded once, the exp's 1 + m applied as g + g m (one rounding), then 2^k."""
     n = u.shape[0]
     a, z, t, k, r = (b[:n] for b in w[:5])
     a64, p64, q64 = (b[:n] for b in w[5:])
@@ -121,39 +123,33 @@ def _ndtr_block(u, p, w, c=None):
     np.copyto(a64, a)
     _horner(a64, _P64, p64)
     _horner(a64, _Q64, q64)
-    np.divide(p64, q64, out=p64)
-    np.copyto(p, p64, casting="same_kind")    # R = P/Q, rounded once
+    np.divide(p64, q64, out=p64)              # R = P/Q
+    if bracket is not None:
+        bracket(p64, a64)
+    np.copyto(p, p64, casting="same_kind")
     np.multiply(m, p, out=m)
-    np.add(p, m, out=p)                       # R exp(r), one rounding
-    _scale(p, t)                              # Phi(-a)
-    s = np.greater_equal(u, _ZERO, out=r)     # 1 for u >= 0, 0 for u < 0 and NaN (bool cast to float32)
+    np.add(p, m, out=p)
+    _scale(p, t)
+    return np.greater_equal(u, _ZERO, out=r)  # 1 for u >= 0, 0 for u < 0 and NaN (bool cast to float32)
+
+
+def _ndtr_block(u, p, w, c=None):
+    s = _tail(u, p, w)                        # Phi(-a)
     np.subtract(s, p, out=p)
     np.abs(p, out=p)                          # 1 - Phi(-a) for u >= 0, Phi(-a) for u < 0
+
+
+def _minus_a_over_sqrt2pi(r64, a64):
+    np.multiply(a64, _INV_SQRT2PI, out=a64)
+    np.subtract(r64, a64, out=r64)
 
 
 def _ndtr_xpdf_block(u, p, w, c=None):
     """Phi(u) + u phi(u) = q for u < 0, 1 - q for u >= 0, q = exp(-a^2/2) (R(a) - a/sqrt(2 pi)):
     the bracket in float64 and rounded once, so the two terms' cancellation (gelu' for u < -0.75)
     costs nothing."""
-    n = u.shape[0]
-    a, z, t, k, r = (b[:n] for b in w[:5])
-    a64, p64, q64 = (b[:n] for b in w[5:])
-    np.abs(u, out=a)
-    np.minimum(a, _AMAX, out=a)
-    np.multiply(a, _MHALF, out=z)
-    np.multiply(z, a, out=z)
-    m = _exp_reduce(z, t, k, r)
-    np.copyto(a64, a)
-    _horner(a64, _P64, p64)
-    _horner(a64, _Q64, q64)
-    np.divide(p64, q64, out=p64)
-    np.multiply(a64, _INV_SQRT2PI, out=a64)
-    np.subtract(p64, a64, out=p64)
-    np.copyto(p, p64, casting="same_kind")    # B = R - a/sqrt(2 pi), rounded once
-    np.multiply(m, p, out=m)
-    np.add(p, m, out=p)
-    _scale(p, t)                              # q
-    s = np.greater_equal(u, _ZERO, out=r)     # 1 for u >= 0
+    s = _tail(u, p, w, _minus_a_over_sqrt2pi)
+    z = w[1][:u.shape[0]]
     np.multiply(s, _MTWO, out=z)
     np.add(z, _ONE, out=z)                    # 1 - 2s = -1 or 1 (exact)
     np.multiply(p, z, out=p)

@@ -46,8 +46,9 @@ def test_out_gives_the_same_bits_as_a_fresh_result(dtype, n):
             assert got is out
             np.testing.assert_array_equal(out, want, err_msg=f"{k.name} {dtype.__name__} n={n}")
             direct += bool(k._direct(x.dtype))  # noqa: SLF001
-    # most kernels write straight into out (here: 106 of 162 in float64, 70 in float32)
-    assert direct > (100 if dtype == np.float64 else 60)
+    # most kernels write straight into out (here: 106 of 162 in float64, 70 in float32; float32 counts
+    # only kernels certified for float32 everywhere, which depends on the CPU's SIMD exp and tanh)
+    assert direct > (100 if dtype == np.float64 else 40)
 
 
 @pytest.mark.parametrize("name", ["relu", "silu", "sigmoid", "hardswish", "gelu", "tanh", "elu", "softsign"])

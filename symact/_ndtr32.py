@@ -32,6 +32,9 @@ import threading
 
 import numpy as np
 
+from ._ndtr import _horner  # Horner with out=, lowest cost per step
+from ._runtime import INV_SQRT_2PI
+
 __all__ = ["gauss32", "ndtr32", "ndtr_xpdf32"]
 
 def _F32(c):
@@ -62,16 +65,7 @@ _SBIAS = np.array(int(np.array(_SHIFT).view(np.int32)) - 191, dtype=np.int32)
 _S23 = np.array(23, dtype=np.int32)
 _TWO_M64 = _F32(2.0 ** -64)
 _ZMIN, _ONE, _MTWO = _F32(-104.0), _F32(1.0), _F32(-2.0)
-_INV_SQRT2PI = np.array(0.3989422804014327)
-
-
-def _horner(x, c, out):
-    np.multiply(x, c[0], out)
-    np.add(out, c[1], out)
-    for k in c[2:]:
-        np.multiply(out, x, out)
-        np.add(out, k, out)
-    return out
+_INV_SQRT2PI = np.array(INV_SQRT_2PI)
 
 
 BLOCK = 32768         # elements per pass (measured: 16384 is no faster, 8192 is 1.8x slower in call overhead)

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 _F64 = np.dtype(np.float64)
+INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)  # phi(u) = INV_SQRT_2PI exp(-u^2/2)
 
 
 def _put_nan(u, r):
@@ -53,13 +54,13 @@ def symact_where(cond, a, b, out=None):
     value (NaN, inf, -0.0).  Small arrays (call overhead decides), other shapes and dtypes go to
     np.where."""
     if type(cond) is not np.ndarray or cond.size < 2048:
-        return np.where(cond, a, b) if out is None else _into(out, np.where(cond, a, b))
+        return _into(out, np.where(cond, a, b))
     dt = np.result_type(a, b)
-    if dt.kind != "f" or (out is not None and out.dtype != dt):
-        return np.where(cond, a, b) if out is None else _into(out, np.where(cond, a, b))
-    a, b = np.asarray(a, dt), np.asarray(b, dt)
-    if not (a.shape in ((), cond.shape) and b.shape in ((), cond.shape)):
-        return np.where(cond, a, b) if out is None else _into(out, np.where(cond, a, b))
+    if dt.kind == "f" and (out is None or out.dtype == dt):
+        a, b = np.asarray(a, dt), np.asarray(b, dt)
+    if dt.kind != "f" or (out is not None and out.dtype != dt) or not (
+            a.shape in ((), cond.shape) and b.shape in ((), cond.shape)):
+        return _into(out, np.where(cond, a, b))
     it = _SAME_SIZE_INT[dt.itemsize]
     mask = np.subtract(0, cond, dtype=it)  # 0 or -1: all bits set where cond
     ai, bi = a.view(it), b.view(it)
@@ -237,7 +238,7 @@ def symact_ndtr_xpdf(u, out=None):
         from ._ndtr32 import ndtr_xpdf32
 
         return _into(out, ndtr_xpdf32(u))
-    return np.add(0.3989422804014327 * u * symact_gauss(u, 0.5), symact_ndtr(u), out=out)
+    return np.add(INV_SQRT_2PI * u * symact_gauss(u, 0.5), symact_ndtr(u), out=out)
 
 
 def symact_gauss(u, c, out=None):

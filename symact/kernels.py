@@ -259,12 +259,15 @@ class Kernel:
         return certified_range(self.source, lambda v: self._eval(v, False), lambda v: self._eval(v, False))
 
     @cached_property
-    def _fn32(self) -> Callable:
-        """The code for float32 arithmetic: bounds and root splits re-rounded (``float32.narrow_source``)."""
+    def _source32(self) -> str:
+        """The source for float32 arithmetic: bounds and root splits re-rounded (``float32.narrow_source``)."""
         from .float32 import narrow_source
 
-        src = narrow_source(self.source)
-        return self._fn if src == self.source else compile_source(src)
+        return narrow_source(self.source)
+
+    @cached_property
+    def _fn32(self) -> Callable:
+        return self._fn if self._source32 == self.source else compile_source(self._source32)
 
     @cached_property
     def _small(self) -> dict:
@@ -282,9 +285,7 @@ class Kernel:
         if f is None:
             f = False
             if dt == _F64 or (dt == _F32 and self._f32 == _EVERYWHERE):
-                if dt == _F32:
-                    from .float32 import narrow_source
-                src = out_source(self.source if dt == _F64 else narrow_source(self.source))
+                src = out_source(self.source if dt == _F64 else self._source32)
                 f = self._wrap_direct(compile_source(src)) if src else False
             self._outs[dt] = f
         return f

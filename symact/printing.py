@@ -357,7 +357,9 @@ def _ndtr_xpdf(e):
     u = phi[0].args[0]
     rest = e - phi[0]
     c, m = rest.as_coeff_Mul()
-    if not c.is_number or abs(float(c) - 0.3989422804014327) > 1e-16 or m != u * Gauss(u, sp.Rational(1, 2)):
+    from ._runtime import INV_SQRT_2PI
+
+    if not c.is_number or abs(float(c) - INV_SQRT_2PI) > 1e-16 or m != u * Gauss(u, sp.Rational(1, 2)):
         return None
     return NdtrXPdf(u)
 

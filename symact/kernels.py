@@ -7,6 +7,7 @@ propagates; +-inf give the limits of the function.
 """
 from __future__ import annotations
 
+import ast
 import inspect
 import math
 from collections.abc import Callable
@@ -58,31 +59,94 @@ _PROBE = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, *_HUGE, *np.linspace(-50,
                    *(s * 10.0**k for k in range(-320, 309, 7) for s in (1, -1)), 3.4028234663852886e38])
 
 
-def compile_source(source: str) -> Callable:
+def compile_source(source: str, dtype: np.dtype | None = None) -> Callable:
     """The function a kernel's printed source defines, with the names it uses bound.
 
     Names resolve as lambdify resolves them for ``modules=["scipy", "numpy"]``: symact's runtime
     helpers, then ``scipy.special`` (imported only by kernels that use it: 0.3 s), then NumPy.
+    With ``dtype``, the code is for arrays of that dtype only: its numeric operands become 0-d
+    arrays of it (``hoist_constants``), the values NumPy would convert them to on every call.
     """
     from . import _runtime
 
-    code = compile(source, "<symact kernel>", "exec")
+    tree = ast.parse(source)
+    consts = hoist_constants(tree, dtype) if dtype is not None else {}
+    code = compile(ast.fix_missing_locations(tree), "<symact kernel>", "exec")
     used = {n for c in code.co_consts if inspect.iscode(c) for n in c.co_names}  # the function's globals
-    ns: dict = {"numpy": np}
+    ns: dict = {"numpy": np, **consts}
     special = None
     for n in used:
+        if n in ns:
+            continue
         if hasattr(_runtime, n):
             ns[n] = getattr(_runtime, n)
-        elif n not in ns and not hasattr(np, n):
+        elif not hasattr(np, n):
             if special is None:
                 import scipy.special as special
             if hasattr(special, n):
                 ns[n] = getattr(special, n)
-        elif n not in ns:
+        else:
             ns[n] = getattr(np, n)
     exec(code, ns)  # noqa: S102 - symact's own generated code (printed from its stable forms)
     (fn,) = (v for k, v in ns.items() if k == "_lambdifygenerated")
     return fn
+
+
+def _number(node: ast.AST) -> float | None:
+    """The value of a numeric literal (``-c`` included), else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        v = _number(node.operand)
+        return None if v is None else -v
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return node.value
+    return None
+
+
+_HOIST_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
+
+
+def hoist_constants(tree: ast.Module, dtype: np.dtype) -> dict[str, np.ndarray]:
+    """Numeric operands of arithmetic and of NumPy ufunc calls in ``tree``, replaced (in place) by
+    names bound to 0-d arrays of ``dtype``: {name: array}.
+
+    A Python number operand costs a ufunc ~0.3-0.5 us per call to convert (NEP 50's weak scalar),
+    a 0-d array of the array's own dtype nothing, with the same value (the conversion's rounding)
+    and so the same bits.  Only operands next to an array are replaced: ``2/3`` stays Python
+    arithmetic, and arguments of symact's helpers stay the Python values they test."""
+    names: dict[tuple[float, type], str] = {}
+    consts: dict[str, np.ndarray] = {}
+
+    def name_of(v: float) -> ast.Name:
+        k = (v, type(v))
+        if k not in names:
+            names[k] = f"_k{len(names)}"
+            with np.errstate(over="ignore"):  # a double beyond float32 becomes inf, as NumPy converts it
+                consts[names[k]] = np.array(v, dtype=dtype)
+        return ast.Name(names[k], ast.Load())
+
+    class Hoist(ast.NodeTransformer):
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            if isinstance(node.op, _HOIST_OPS):
+                left, right = _number(node.left), _number(node.right)
+                if (left is None) != (right is None):
+                    if left is not None:
+                        node.left = name_of(left)
+                    else:
+                        node.right = name_of(right)
+            return node
+
+        def visit_Call(self, node):
+            self.generic_visit(node)
+            f = getattr(np, getattr(node.func, "id", ""), None)
+            if isinstance(f, np.ufunc) and not node.keywords:
+                values = [_number(a) for a in node.args]
+                if any(v is None for v in values):
+                    node.args = [a if v is None else name_of(v) for a, v in zip(node.args, values, strict=True)]
+            return node
+
+    Hoist().visit(tree)
+    return consts
 
 
 _OUT_OPS = {"Add": "add", "Sub": "subtract", "Mult": "multiply", "Div": "divide"}
@@ -95,8 +159,6 @@ def out_source(source: str) -> str | None:
 
     The last operation is an arithmetic operator (a NumPy ufunc then), or a call that takes ``out``
     (NumPy ufuncs, ``clip``, and the runtime helpers that accept it)."""
-    import ast
-
     from . import _runtime
 
     tree = ast.parse(source)
@@ -145,8 +207,6 @@ def probe_flags(fn: Callable) -> tuple[bool, bool]:
 def count_passes(source: str) -> int:
     """How many NumPy calls the printed code makes over the array (roughly: it decides whether a
     large array is evaluated whole, at most two passes with no temporaries to keep in cache)."""
-    import ast
-
     tree = ast.parse(source)
     n = 0
     for node in ast.walk(tree.body[0]):
@@ -216,10 +276,14 @@ class Kernel:
         k = cls.__new__(cls)
         k.name, k.source, k._guard, k._quiet, k._native32 = name, source, guard, quiet, native32
         k._expr_of = expr_of
-        k._fn = compile_source(source)
         k._passes = count_passes(source)
         k._limits = {} if limits is None else {1.0: limits[0], -1.0: limits[1]}
         return k
+
+    @cached_property
+    def _fn(self) -> Callable:
+        """The printed code, for any dtype (probes, the float32 tests, other backends)."""
+        return compile_source(self.source)
 
     @cached_property
     def _plain(self) -> bool:
@@ -266,8 +330,13 @@ class Kernel:
         return narrow_source(self.source)
 
     @cached_property
+    def _fn64(self) -> Callable:
+        """The code for float64 arrays (its constants as float64 0-d arrays; ``_fn`` takes any dtype)."""
+        return compile_source(self.source, _F64)
+
+    @cached_property
     def _fn32(self) -> Callable:
-        return self._fn if self._source32 == self.source else compile_source(self._source32)
+        return compile_source(self._source32, _F32)
 
     @cached_property
     def _small(self) -> dict:
@@ -286,7 +355,7 @@ class Kernel:
             f = False
             if dt == _F64 or (dt == _F32 and self._f32 == _EVERYWHERE):
                 src = out_source(self.source if dt == _F64 else self._source32)
-                f = self._wrap_direct(compile_source(src)) if src else False
+                f = self._wrap_direct(compile_source(src, dt)) if src else False
             self._outs[dt] = f
         return f
 
@@ -308,8 +377,13 @@ class Kernel:
         return run
 
     def _small_fn(self, dt) -> Callable | bool:
-        fn = self._plain and (self._fn if dt == _F64 else self._fn32 if dt == _F32 and self._f32 == _EVERYWHERE
+        fn = self._plain and (self._fn64 if dt == _F64 else self._fn32 if dt == _F32 and self._f32 == _EVERYWHERE
                               else False)
+        if fn:  # the result's type, dtype and shape follow x's dtype and shape: checked once, not per call
+            probes = (np.zeros(3, dt), np.ones((2, 2), dt))
+            if not all(type(r) is np.ndarray and r.dtype == dt and r.shape == p.shape
+                       for p, r in ((p, fn(p)) for p in probes)):
+                fn = False
         self._small[dt] = fn
         return fn
 
@@ -321,8 +395,7 @@ class Kernel:
                 fn = self._small_fn(value.dtype)
             if fn and 0 < value.size <= _CHUNK and value.ndim:
                 res = fn(value)
-                if type(res) is np.ndarray and res.dtype is value.dtype and res.shape == value.shape:
-                    return res if res is not value else res.copy()  # identity: never the caller's array
+                return res if res is not value else res.copy()  # identity: never the caller's array
         a = value if type(value) is np.ndarray else np.asarray(value)
         if a.dtype not in _COMPUTE:
             a, _ = to_float_array(a, self.name)
@@ -371,7 +444,7 @@ class Kernel:
     def _eval(self, a: np.ndarray, wide: bool) -> np.ndarray:
         """f on one block, in float64 if ``wide`` (else in a's dtype), NaN/inf fixed where the code is wrong."""
         work = a.astype(_F64) if wide else a
-        fn = self._fn32 if work.dtype == _F32 else self._fn
+        fn = self._fn32 if work.dtype == _F32 else self._fn64
         if self._quiet:
             res = fn(work)
         else:

@@ -76,6 +76,10 @@ def _shape(node, var: str) -> str | None:
         a, b = _shape(node.left, var), _shape(node.right, var)
         if isinstance(node.op, ast.Sub) and ast.dump(node.left) == ast.dump(node.right) and a == "x":
             return "x"  # v - v: 0, NaN for NaN
+        if isinstance(node.op, ast.Mult) and {a, b} == {"x", "bool"}:
+            return "x"  # v * (comparison): v or +-0
+        if isinstance(node.op, ast.Add) and isinstance(node.right, ast.Constant) and node.right.value == 0:
+            return a    # + 0: exact (-0 becomes +0)
         if isinstance(node.op, ast.Mult) and {a, b} <= {"ind", "x", "c", "sel"} and "ind" in (a, b) and \
                 not ("x" in (a, b) and _has_var(node, var, skip_calls=True)):
             return "ind" if a == b == "ind" else "sel"

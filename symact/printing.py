@@ -105,6 +105,13 @@ class KernelPrinter(SciPyPrinter):
             return self._print(low)
         where = self._module_format("symact._runtime.symact_where")  # np.where's bits, without its branches
         *pieces, (last, cond) = expr.args
+        if len(pieces) == 1 and pieces[0][0].is_Symbol and cond == sp.true and last == 0 and \
+                _bounded_default(expr):
+            # x where c, else 0 (hardshrink): x*c + 0, two SIMD passes where a select took four and
+            # x - x one more.  x is finite where c fails (a bounded region), so the product is +-0
+            # there and + 0 makes it +0; NaN fails c and NaN*0 is NaN
+            (e, c), _ = expr.args
+            return f"({self._print(e)}*{self._print(c)} + 0.0)"
         out = self._print(last) if cond == sp.true else f"{where}({self._print(cond)}, {self._print(last)}, numpy.nan)"
         if cond == sp.true and last.is_number and _bounded_default(expr):
             # NaN fails every condition and lands here: (v - v) is 0 on the (finite) default

@@ -38,6 +38,10 @@ def available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
+#: functions cheap enough to evaluate on every branch of a Piecewise (see ``_print_Piecewise``)
+_CHEAP = (sp.Abs, sp.Max, sp.Min)
+
+
 class ScalarPrinter(PythonCodePrinter):
     """Scalar code for one element: ``math`` functions, ternary Piecewise, symact's runtime by name."""
 
@@ -96,6 +100,24 @@ class ScalarPrinter(PythonCodePrinter):
         if c.is_number and c != 1 and rest.is_Symbol:
             return f"_rt.sin_mul({self._print(c)}, {self._print(rest)}, {cos})"
         return f"math.{'cos' if cos else 'sin'}({self._print(e.args[0])})"
+
+    def _print_Piecewise(self, e):
+        """Pieces without function calls as nested ``_rt.sel`` (every piece evaluated, then selected):
+        the loop vectorises; pieces that call functions keep the ternaries (evaluated only where taken)."""
+        *pieces, (last, cond) = e.args
+        if cond != sp.true or not pieces or any(
+                f.func not in _CHEAP for p in e.args for a in p for f in a.atoms(sp.Function)):
+            return super()._print_Piecewise(e)
+        out = self._print(last)
+        for v, c in reversed(pieces):
+            out = self._rt("sel", c, v, sp.Symbol("_")).replace(", _)", f", {out})")
+        return out
+
+    def _print_Or(self, e):  # both sides evaluated: no branch in the loop (the operands are comparisons)
+        return "(" + " | ".join(f"({self._print(a)})" for a in e.args) + ")"
+
+    def _print_And(self, e):
+        return "(" + " & ".join(f"({self._print(a)})" for a in e.args) + ")"
 
     def _print_Heaviside(self, e):
         return self._rt("heaviside", e.args[0], e.args[1] if len(e.args) > 1 else sp.S.Zero)

@@ -26,9 +26,19 @@ def _float_type(u):
     return dt if dt.kind == "f" else _F64
 
 
+def _exp_neg_abs(u):
+    """exp(-|u|) in one temporary (abs, negation and exp in place)."""
+    a = np.abs(u)
+    t = _reuse(a)
+    return np.exp(np.negative(a, out=t), out=t)
+
+
 def symact_softplus(u, out=None):
     """log(1 + e^u) as max(u, 0) + log1p(exp(-|u|)): no overflow, no cancellation."""
-    return np.add(np.maximum(u, 0), np.log1p(np.exp(-np.abs(u))), out=out)
+    if type(u) is not np.ndarray:
+        u = np.asarray(u)
+    e = _exp_neg_abs(u)
+    return np.add(np.maximum(u, _k(0, _float_type(u))), np.log1p(e, out=_reuse(e)), out=out)
 
 
 def _writable(out, u):
@@ -241,23 +251,29 @@ def _reuse(t):
 
 def _sigmoid_parts(u):
     """(e, r) = (exp(-|u|), 1/(1 + e)): sigma(|u|) = r and sigma(-|u|) = e*r, with no overflow."""
-    e = np.exp(-np.abs(u))
-    return e, 1 / (1 + e)
+    e = _exp_neg_abs(u)
+    one = _k(1, _float_type(u))
+    r = np.add(e, one)
+    return e, np.divide(one, r, out=_reuse(r))
 
 
 def symact_sigmoid(u, out=None):
     """1/(1 + e^-u) from e = exp(-|u|): no overflow, and the left tail keeps going into the
     subnormals (scipy.special.expit returns 0 below u = -709 where the truth is e^u)."""
+    if type(u) is not np.ndarray:
+        u = np.asarray(u)
     e, r = _sigmoid_parts(u)
     # r where u >= 0, e*r below: max(e, 1) = 1 and max(e, 0) = e pick the factor exactly, NaN kept
     # (a where() on random signs is branchy, 4x slower)
-    f = np.maximum(e, np.greater_equal(u, 0))
+    f = np.maximum(e, np.greater_equal(u, _k(0, _float_type(u))), out=_reuse(e))
     return np.multiply(r, f, out=_reuse(r) if out is None else out)
 
 
 def symact_dsigmoid(u, out=None):
     """sigma'(u) = sigma(u)*sigma(-u) = (e*r)*r with e = exp(-|u|), r = 1/(1+e): one exp where the
     two sigmoids took two, and the same operations, so the same bits."""
+    if type(u) is not np.ndarray:
+        u = np.asarray(u)
     e, r = _sigmoid_parts(u)
     e *= r
     return np.multiply(e, r, out=_reuse(e) if out is None else out)
@@ -266,7 +282,10 @@ def symact_dsigmoid(u, out=None):
 def symact_sech2(u, out=None):
     """sech(u)^2 = 4 sigma'(2u) (2u is exact; it overflows only where sech^2 is 0): NumPy's float32
     exp is SIMD, its cosh a scalar loop."""
-    return np.multiply(4, symact_dsigmoid(2 * u), out=out)
+    if type(u) is not np.ndarray:
+        u = np.asarray(u)
+    dt = _float_type(u)
+    return np.multiply(_k(4, dt), symact_dsigmoid(np.multiply(u, _k(2, dt))), out=out)
 
 
 def symact_ndtr(u):

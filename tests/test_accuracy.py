@@ -43,3 +43,18 @@ def test_dense_window_meets_accuracy_goal(name, lo, hi, n):
     xs = np.linspace(lo, hi, n)
     m = measure(symact.get(name), "grad", np.dtype("float64"), xs=xs)
     assert m.ok, f"{name}': max excess {m.max_excess:.3g} ULP at x={m.excess_x!r} ({len(m.failures)} points)"
+
+
+# Known violations a dense scan found and this version does not fix (strict: a fix makes them pass and
+# the marker must then go).  gelu_tanh = x sigma(v), v = x (a x^2 + b): at x = -9.57, v = -77.8, so the
+# 3 ULP rounding of v and the 0.5 ULP roundings of a and b reach e^v as ~220 ULP, where the allowance
+# 4 + cond is 205; gelu_tanh' over [-3.2, -2.6] sums its sech^2 term's ~5 roundings.  A compensated
+# (double-double) v would be the fix.
+KNOWN = [("gelu_tanh", "f", -9.6, -9.4, 3001), ("gelu_tanh", "grad", -3.2, -2.6, 3001)]
+
+
+@pytest.mark.xfail(strict=True, reason="gelu_tanh's argument v amplifies its roundings (see KNOWN)")
+@pytest.mark.parametrize(("name", "which", "lo", "hi", "n"), KNOWN, ids=[f"{k[0]}-{k[1]}" for k in KNOWN])
+def test_known_dense_window_violations(name, which, lo, hi, n):
+    m = measure(symact.get(name), which, np.dtype("float64"), xs=np.linspace(lo, hi, n))
+    assert m.ok, f"{name} {which}: max excess {m.max_excess:.3g} ULP at x={m.excess_x!r} ({len(m.failures)} points)"

@@ -91,11 +91,12 @@ _KS: dict = {}
 
 def _k(v, dt):
     """v as a 0-d array of dtype dt (cached): a ufunc converts a Python number operand on every call,
-    0.3-0.5 us; the value is the same (used for bounds, where the sign of a zero does not matter)."""
+    0.3-0.5 us; the value is the same (-0.0 has its own entry: it equals 0 as a key)."""
+    key = (v, dt, v == 0 and math.copysign(1.0, v) < 0)
     try:
-        return _KS[v, dt]
+        return _KS[key]
     except KeyError:
-        r = _KS[v, dt] = np.array(v, dt)
+        r = _KS[key] = np.array(v, dt)
         return r
 
 

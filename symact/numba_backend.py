@@ -110,7 +110,7 @@ class ScalarPrinter(PythonCodePrinter):
             return super()._print_Piecewise(e)
         out = self._print(last)
         for v, c in reversed(pieces):
-            out = self._rt("sel", c, v, sp.Symbol("_")).replace(", _)", f", {out})")
+            out = f"_rt.sel({self._print(c)}, {self._print(v)}, {out})"
         return out
 
     def _print_Or(self, e):  # both sides evaluated: no branch in the loop (the operands are comparisons)

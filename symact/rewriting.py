@@ -446,9 +446,12 @@ def series_near_cancellation(expr: sp.Expr, var: sp.Symbol = x) -> sp.Expr:
         while r > r_min:  # the wanted radius, or as near it as 80 terms reach; at least r_min
             radii.append(r)
             r /= 1.25
+        taylor: dict[int, list | None] = {}  # per degree, computed once for all the radii tried
         for r in [*radii, r_min]:
             for degree in (40, 80):  # 40 is enough for most; tanh (radius pi/2) needs ~60 at r = 0.8
-                coeffs = _taylor0(e, var, degree, singular)
+                if degree not in taylor:
+                    taylor[degree] = _taylor0(e, var, degree, singular)
+                coeffs = taylor[degree]
                 if coeffs is None:
                     return e
                 with mpmath.workdps(50):

@@ -9,7 +9,8 @@ reference; this one is opt-in::
     fast(x, out=y); fast.grad(x, out=y)
 
 Each kernel is ``Kernel.stable`` (the rewritten, checked expression) printed as scalar Python
-(``math`` functions, ternaries for Piecewise, ``_numba_runtime`` for sigmoid/softplus/Phi), then
+(``math`` functions, selects or ternaries for Piecewise, ``_numba_runtime`` for the exp family,
+sigmoid, softplus and Phi), then
 wrapped in a loop.  Policy as the NumPy kernels: every element is computed in float64 and
 rounded once to the output dtype (float32 in -> float32 out), NaN in -> NaN out, and where
 inf arithmetic gives NaN (|x| > 1e100) the limit of f at that infinity.  The generated source
@@ -26,9 +27,11 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.codegen.cfunctions import expm1, hypot
 from sympy.printing.pycode import PythonCodePrinter
 
 from .cache import cache_dir, key
+from .functions import sigmoid
 
 __all__ = ["available", "FusedActivation", "FusedKernel", "fused", "source"]
 
@@ -38,8 +41,10 @@ def available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
-#: functions cheap enough to evaluate on every branch of a Piecewise (see ``_print_Piecewise``)
-_CHEAP = (sp.Abs, sp.Max, sp.Min)
+#: functions cheap enough to evaluate on every branch of a Piecewise (see ``_print_Piecewise``): the
+#: exp family prints as ``_numba_runtime``'s branch-free versions, so a select costs one more exp per
+#: element where a branch would keep the whole loop scalar
+_CHEAP = (sp.Abs, sp.Max, sp.Min, sp.exp, expm1, sp.tanh, sigmoid)
 
 
 class ScalarPrinter(PythonCodePrinter):
@@ -56,6 +61,16 @@ class ScalarPrinter(PythonCodePrinter):
 
     def _print_Phi(self, e):
         return self._rt("ndtr", e.args[0])
+
+    # the exp family: the runtime's vectorisable versions, not the C library's (one call per element)
+    def _print_exp(self, e):
+        return self._rt("exp", e.args[0])
+
+    def _print_expm1(self, e):
+        return self._rt("expm1", e.args[0])
+
+    def _print_tanh(self, e):
+        return self._rt("tanh", e.args[0])
 
     def _print_shifted(self, e):
         u, hi, lo = (self._print(a) for a in e.args)
@@ -75,18 +90,41 @@ class ScalarPrinter(PythonCodePrinter):
 
     def _print_Pow(self, e, rational=False):
         base, ex = e.args
+        if ex == -2 and isinstance(base, sp.cosh):
+            return self._rt("sech2", base.args[0])
+        if ex == -3 and isinstance(base, hypot):  # as the NumPy printer: two correctly rounded parts
+            a, u = base.args                      # (the cube of one reciprocal is isru' 0.16 ULP over)
+            return f"((1.0/({self._print(a**2)} + {self._print(u)}*{self._print(u)}))*(1.0/{self._print(base)}))"
         if ex.is_Integer and 2 <= abs(int(ex)) <= 4:
             return f"_rt.ipow({self._print(base)}, {int(ex)})"
         if ex == -1:
             return f"(1.0/({self._print(base)}))"
         return super()._print_Pow(e, rational=rational)
 
+    def _print_SigmoidPrime(self, e):
+        return self._rt("dsigmoid", e.args[0])
+
     def _print_Mul(self, e):
+        from .printing import _sigmoid_pair
+
+        pair = _sigmoid_pair(e)  # sigma(u)*sigma(-u): one exp, as the NumPy kernels do
+        if pair is not None:
+            return self._print(pair)
+        for f in e.args:  # a*cosh(u)^-2 as a*sech2(u): the runtime's, no overflow and no libm call
+            if f.is_Pow and f.exp == -2 and isinstance(f.base, sp.cosh):
+                rest = sp.Mul(*[a for a in e.args if a is not f])
+                return f"({self._print(rest)})*{self._rt('sech2', f.base.args[0])}"
         sq = [f for f in e.args if f.is_Pow and f.exp in (2, -2) and isinstance(f.base, sp.Function)]
         if len(sq) == 1 and len(e.args) > 1:  # a*r**2 as (a*r)*r, as the NumPy printer does
             (f,) = sq
             r = f.base if f.exp == 2 else 1 / f.base
             return self._rt("mul_sq", sp.Mul(*[a for a in e.args if a is not f]), r)
+        c, rest = e.as_coeff_Mul()
+        if c.is_Rational and not c.is_Integer and abs(c.p) & (abs(c.p) - 1) == 0 and rest != 1:
+            # (2/3)*x as (x/3)*2, as the NumPy printer does: one correctly rounded division where the
+            # rounded constant 0.666... adds an error that cond(x) amplifies (lecun_tanh': 12 ULP)
+            sign = "-" if c.p < 0 else ""
+            return f"{sign}(({self._print(rest)})/{float(c.q)!r})*{float(abs(c.p))!r}"
         return super()._print_Mul(e)
 
     def _print_sin(self, e):
@@ -149,7 +187,7 @@ from symact import _numba_runtime as _rt
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def scalar({arg}):
 {body}
 

@@ -71,7 +71,10 @@ def test_blocked_evaluation_matches_one_shot(name):
 NUMBA_NAMES = ["relu", "leaky_relu", "hardtanh", "softshrink", "hardswish", "sigmoid", "silu", "gelu", "mish",
                "softplus", "elu", "tanh", "sine", "log_sigmoid", "softsign",
                # Piecewise chains printed as nested selects (numba_backend.ScalarPrinter._print_Piecewise)
-               "relu6", "hardsigmoid", "threshold", "hardshrink", "heaviside", "rrelu"]
+               "relu6", "hardsigmoid", "threshold", "hardshrink", "heaviside", "rrelu",
+               # the runtime's branch-free exp family (exp, expm1, tanh, sech^2, sigma, sigma')
+               "selu", "celu", "tanhshrink", "gelu_tanh", "gelu_sigmoid", "swish_beta", "lecun_tanh",
+               "isru", "isrlu"]
 
 
 @pytest.mark.parametrize("name", NUMBA_NAMES)
@@ -104,8 +107,12 @@ def test_numba_piecewise_prints_branch_free_selects():
     assert "_rt.sel((x <= 0.0), 0.0, _rt.sel((x >= 6.0), 6.0, x))" in src
     grad = source(relu6.grad_kernel.stable, relu6.grad_kernel.var)
     assert " | " in grad and " or " not in grad
+    # the exp family is branch-free in the runtime, so it is selected too; other calls keep ternaries
     elu = symact.get("elu")
-    assert "_rt.sel" not in source(elu.kernel.stable, elu.kernel.var)
+    assert "_rt.sel((x > 0.0), x, _rt.expm1(x))" in source(elu.kernel.stable, elu.kernel.var)
+    nlrelu = symact.get("nlrelu")
+    src = source(nlrelu.kernel.stable, nlrelu.kernel.var)
+    assert "_rt.sel" not in src and "math.log1p(x)) if (x > 0.0)" in src
 
 
 def test_backend_names():

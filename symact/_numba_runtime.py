@@ -232,6 +232,26 @@ def dsigmoid24(u):
     return (e * r) * r
 
 
+@njit(inline="always", **_JIT)
+def ndtr24(u):
+    """Phi(u) for a float32 result, branch-free: Phi(-a) = exp(-a^2/2) R(a), R = P/Q the degree 4/5 fit
+    of ``symact._ndtr32`` on [0, 14.5] (relative error 6e-9, 0.1 float32 ULP), in float64; beyond
+    a = 14.5 results are float32 subnormals, and beyond 38 exactly 0 (so that u Phi(u) is 0 too)."""
+    a = sel(abs(u) > 38.0, 38.0, abs(u))
+    p = fma(a, 0.0041164265998254075, 0.040634231745770445)
+    p = fma(p, a, 0.18323842782564675)
+    p = fma(p, a, 0.43829986386566777)
+    p = fma(p, a, 0.5000000029422822)
+    q = fma(a, 0.01031823163427241, 0.10186135837129395)
+    q = fma(q, a, 0.469479218344277)
+    q = fma(q, a, 1.2025175694752963)
+    q = fma(q, a, 1.6744847077486098)
+    q = fma(q, a, 1.0)
+    t = exp24(-0.5 * (a * a)) * (p / q)
+    t = sel(a >= 38.0, 0.0, t)
+    return sel(u >= 0, 1.0 - t, t)
+
+
 @njit(**_JIT)
 def softplus24(u):
     return sel(u > 0, u, 0.0) + math.log1p(exp24(-abs(u)))
@@ -273,12 +293,12 @@ def ndtr(u):
     return 0.5 * (s / (t * 1.7724538509055160)) * math.exp(-0.5 * lo) * math.exp(-0.5 * hi)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def cube(u):
     return u * u * u
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def ipow(b, n):
     """b**n for a small integer n; for n < 0 the reciprocal first (1/cosh(x)**2 must not overflow)."""
     if n < 0:
@@ -289,7 +309,7 @@ def ipow(b, n):
     return r
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def mul_sq(a, r):
     return (a * r) * r
 
@@ -311,11 +331,11 @@ def sin_mul(c, u, cos):
     return math.cos(v) if cos else math.sin(v)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def heaviside(u, h0):
     return 1.0 if u > 0 else (h0 if u == 0 else 0.0)
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)
 def sign(u):
     return 1.0 if u > 0 else (-1.0 if u < 0 else u)

@@ -32,7 +32,7 @@ from sympy.codegen.cfunctions import expm1, hypot
 from sympy.printing.pycode import PythonCodePrinter
 
 from .cache import cache_dir, key
-from .functions import sigmoid
+from .functions import Phi, sigmoid
 
 __all__ = ["available", "FusedActivation", "FusedKernel", "fused", "source"]
 
@@ -50,7 +50,7 @@ _CHEAP = (sp.Abs, sp.Max, sp.Min, sp.exp, expm1, sp.tanh, sigmoid)
 
 #: runtime functions with a cheaper version for results rounded to float32 (``_numba_runtime``)
 _SINGLE = {"exp": "exp24", "expm1": "expm1_24", "tanh": "tanh24", "sech2": "sech2_24", "sigmoid": "sigmoid24",
-           "dsigmoid": "dsigmoid24", "softplus": "softplus24"}
+           "dsigmoid": "dsigmoid24", "softplus": "softplus24", "ndtr": "ndtr24"}
 
 
 class ScalarPrinter(PythonCodePrinter):
@@ -156,8 +156,9 @@ class ScalarPrinter(PythonCodePrinter):
         """Pieces without function calls as nested ``_rt.sel`` (every piece evaluated, then selected):
         the loop vectorises; pieces that call functions keep the ternaries (evaluated only where taken)."""
         *pieces, (last, cond) = e.args
+        cheap = (*_CHEAP, Phi) if self._single else _CHEAP  # Phi for float32 results: ndtr24, branch-free
         if cond != sp.true or not pieces or any(
-                f.func not in _CHEAP for p in e.args for a in p for f in a.atoms(sp.Function)):
+                f.func not in cheap for p in e.args for a in p for f in a.atoms(sp.Function)):
             return super()._print_Piecewise(e)
         out = self._print(last)
         for v, c in reversed(pieces):

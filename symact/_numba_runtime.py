@@ -160,6 +160,48 @@ def dsigmoid(u):
     return (e * r) * r
 
 
+@njit(inline="always", **_JIT)
+def _tanh_softplus(u, e):
+    """tanh(softplus(u)) from e = exp(-|u|), no logarithm: (1 + 2e)/(1 + 2e + 2e^2) for u >= 0,
+    n/(n + 2) with n = e(e + 2) for u < 0; no cancellation on either side, one division."""
+    pos = u >= 0
+    p = fma(2.0, e, 1.0)
+    n = e * (e + 2.0)
+    return sel(pos, p, n) / sel(pos, fma(2.0 * e, e, p), n + 2.0)
+
+
+@njit(inline="always", **_JIT)
+def _sech2_softplus(u, e):
+    """sech(softplus(u))^2 = 4w/(w + 1)^2, w = (1 + e^u)^2, from e = exp(-|u|) and a = 1 + e:
+    4(ea)^2/(a^2 + e^2)^2 for u >= 0, 4a^2/(a^2 + 1)^2 for u < 0."""
+    pos = u >= 0
+    a = 1.0 + e
+    num = sel(pos, e * a, a)
+    den = fma(a, a, sel(pos, e * e, 1.0))
+    q = num / den
+    return 4.0 * (q * q)
+
+
+@njit(inline="always", **_JIT)
+def tanh_softplus(u):
+    return _tanh_softplus(u, exp(-abs(u)))
+
+
+@njit(inline="always", **_JIT)
+def sech2_softplus(u):
+    return _sech2_softplus(u, exp(-abs(u)))
+
+
+@njit(inline="always", **_JIT)
+def tanh_softplus24(u):
+    return _tanh_softplus(u, exp24(-abs(u)))
+
+
+@njit(inline="always", **_JIT)
+def sech2_softplus24(u):
+    return _sech2_softplus(u, exp24(-abs(u)))
+
+
 @njit(**_JIT)
 def softplus(u):
     """max(u, 0) + log1p(exp(-|u|))."""

@@ -204,8 +204,10 @@ def sech2_softplus24(u):
 
 @njit(**_JIT)
 def softplus(u):
-    """max(u, 0) + log1p(exp(-|u|))."""
-    return sel(u > 0, u, 0.0) + math.log1p(exp(-abs(u)))
+    """max(u, 0) + log1p(exp(-|u|)): log1p is a C library call, so the loop stays scalar and the C
+    library's exp is the cheaper one here (the runtime's costs more unvectorised: softplus 14 -> 21x
+    the copy floor)."""
+    return sel(u > 0, u, 0.0) + math.log1p(math.exp(-abs(u)))
 
 
 # ---- the same functions for kernels whose results are rounded to float32 (``scalar32``): still
@@ -296,7 +298,7 @@ def ndtr24(u):
 
 @njit(**_JIT)
 def softplus24(u):
-    return sel(u > 0, u, 0.0) + math.log1p(exp24(-abs(u)))
+    return softplus(u)
 
 
 @njit(**_JIT)

@@ -115,8 +115,12 @@ def test_bound_parameters_and_user_activation(tmp_path):
     lib = compile_c(export([elu, act]), tmp_path)
     xs = np.linspace(-30, 30, 241)
     for a in (elu, act):
-        np.testing.assert_array_max_ulp(call(cfunc(lib, a.name), xs), a(xs), maxulp=4)
-        np.testing.assert_array_max_ulp(call(cfunc(lib, a.name + "_grad"), xs), a.grad(xs), maxulp=4)
+        for which, expr, cname in (("f", a.expr, a.name), ("grad", a.derivative, a.name + "_grad")):
+            # against mpmath with the bound values, not against the NumPy kernel: each may be up to
+            # 4 ULP off on its own side (libm's exp and NumPy's SIMD exp round differently)
+            m = measure_values(Reference(expr), xs, call(cfunc(lib, cname), xs), name=a.name, which=which)
+            assert m.ok, (a.name, which, m.max_excess, m.excess_x)
+            assert m.max_ulp < 8, (a.name, which, m.max_ulp)  # and the parameters really were bound
 
 
 def test_cli_export(tmp_path, capsys):

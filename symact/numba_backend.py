@@ -10,8 +10,11 @@ reference; this one is opt-in::
 
 Each kernel is ``Kernel.stable`` (the rewritten, checked expression) printed as scalar Python
 (``math`` functions, selects or ternaries for Piecewise, ``_numba_runtime`` for the exp family,
-sigmoid, softplus and Phi), then
-wrapped in a loop.  Policy as the NumPy kernels: every element is computed in float64 and
+sigmoid, softplus and Phi), then wrapped in a loop.  The runtime's versions use only arithmetic,
+bit operations and selects, so LLVM vectorises the loops that call them (C library calls would
+keep them scalar); on AVX-512 hosts the loops are compiled for 8 float64 lanes (``_wide_vectors``).
+
+Policy as the NumPy kernels: every element is computed in float64 and
 rounded once to the output dtype (float32 in -> float32 out; for a float32 result the exp family
 has relative error below 2^-32 instead of 2^-53, 0.004 of its ULP), NaN in -> NaN out, and where
 inf arithmetic gives NaN (|x| > 1e100) the limit of f at that infinity.  The generated source
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,7 +49,7 @@ def available() -> bool:
 #: functions cheap enough to evaluate on every branch of a Piecewise (see ``_print_Piecewise``): the
 #: exp family prints as ``_numba_runtime``'s branch-free versions, so a select costs one more exp per
 #: element where a branch would keep the whole loop scalar
-_CHEAP = (sp.Abs, sp.Max, sp.Min, sp.exp, expm1, sp.tanh, sigmoid)
+_CHEAP = (sp.Abs, sp.Max, sp.Min, sp.exp, expm1, sp.tanh, sigmoid, softplus)
 
 
 class TanhSoftplus(sp.Function):
@@ -184,7 +188,7 @@ class ScalarPrinter(PythonCodePrinter):
         """Pieces without function calls as nested ``_rt.sel`` (every piece evaluated, then selected):
         the loop vectorises; pieces that call functions keep the ternaries (evaluated only where taken)."""
         *pieces, (last, cond) = e.args
-        cheap = (*_CHEAP, TanhSoftplus, Sech2Softplus, *((Phi,) if self._single else ()))  # ndtr24: branch-free
+        cheap = (*_CHEAP, TanhSoftplus, Sech2Softplus, Phi)  # ndtr, ndtr24: branch-free
         if cond != sp.true or not pieces or any(
                 f.func not in cheap for p in e.args for a in p for f in a.atoms(sp.Function)):
             return super()._print_Piecewise(e)
@@ -336,6 +340,74 @@ def _load(src: str, tag: str):
 
 
 @lru_cache(maxsize=1)
+def _avx512() -> bool:
+    import llvmlite.binding as ll
+
+    return bool(ll.get_host_cpu_features().get("avx512f"))
+
+
+@contextmanager
+def _wide_vectors():
+    """Vectorise with 8 float64 lanes while symact's loops compile (on AVX-512 hosts only).
+
+    LLVM's tuning for AVX-512 CPUs prefers 256-bit vectors (4 lanes), and Numba cannot set the
+    per-function preference; LLVM's one knob is the process-wide ``-force-vector-width``.  It is set
+    under Numba's compiler lock (no other compilation sees it) and reset to LLVM's default (0, the
+    cost model's choice) at once.  Measured at 10^7 float64 elements on Sapphire Rapids: silu 2.40 ->
+    1.82 ns per element, Phi 9.9 -> 7.1 (the copy floor is 1.1)."""
+    if not _avx512():
+        yield
+        return
+    import llvmlite.binding as ll
+    from numba.core.compiler_lock import global_compiler_lock
+
+    with global_compiler_lock:
+        ll.set_option("symact", "-force-vector-width=8")
+        try:
+            yield
+        finally:
+            ll.set_option("symact", "-force-vector-width=0")
+
+
+@contextmanager
+def _quiet_llvm():
+    """Drop LLVM's "loop not vectorized" warnings (a forced width makes LLVM report loops that call
+    scalar functions, such as log1p); LLVM writes them to file descriptor 2 directly, so that is
+    redirected to a file for the compilation and everything else in it is passed on."""
+    import os
+    import tempfile
+
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as tmp:
+        saved = os.dup(2)
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            rest = [ln for ln in tmp.read().decode(errors="replace").splitlines(True)
+                    if "loop not vectorized" not in ln]
+            if rest:
+                sys.stderr.write("".join(rest))
+
+
+def _compile_wide(mod) -> None:
+    """Compile the loops for contiguous float64 -> float64 and float32 -> float32 now, wide (other
+    dtype pairs compile on first use, with LLVM's default width)."""
+    from numba import types
+
+    a64, a32 = types.float64[::1], types.float32[::1]
+    with _wide_vectors(), _quiet_llvm():
+        for fn, args in ((mod.plain, (a64, a64)), (mod.plain32, (a32, a32)),
+                         (mod.loop, (a64, a64, types.float64, types.float64)),
+                         (mod.loop32, (a32, a32, types.float64, types.float64))):
+            fn.compile(args)
+
+
+@lru_cache(maxsize=1)
 def _runtime_stamp() -> str:
     """Hash of _numba_runtime's source: cached machine code embeds it, so a change must change the file name."""
     from . import _numba_runtime
@@ -349,7 +421,8 @@ class FusedKernel:
     def __init__(self, kernel):
         self.kernel, self.name = kernel, kernel.name
         self.source = source(kernel.stable, kernel.var, kernel.name)
-        self._mod = _load(self.source, key("numba-1", _runtime_stamp(), self.source))
+        self._mod = _load(self.source, key("numba-2", "w8" if _avx512() else "", _runtime_stamp(), self.source))
+        _compile_wide(self._mod)
         with np.errstate(all="ignore"):
             far = kernel._fn(np.array([np.inf, -np.inf, 1e300, -1e300]))
         bad = np.isnan(np.broadcast_to(far, (4,)))

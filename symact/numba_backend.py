@@ -394,17 +394,18 @@ def _quiet_llvm():
                 sys.stderr.write("".join(rest))
 
 
-def _compile_wide(mod) -> None:
-    """Compile the loops for contiguous float64 -> float64 and float32 -> float32 now, wide (other
-    dtype pairs compile on first use, with LLVM's default width)."""
+def _compiled_wide(mod, name: str):
+    """``mod.<name>`` (plain, plain32, loop, loop32) compiled, wide, for contiguous arrays in and out of
+    its own dtype (the calls ``FusedKernel`` makes; other dtype pairs compile on first use with LLVM's
+    default width).  Compiled when first needed: each loop of gelu takes about a second."""
     from numba import types
 
-    a64, a32 = types.float64[::1], types.float32[::1]
+    fn = getattr(mod, name)
+    a = types.float32[::1] if name.endswith("32") else types.float64[::1]
+    args = (a, a) if name.startswith("plain") else (a, a, types.float64, types.float64)
     with _wide_vectors(), _quiet_llvm():
-        for fn, args in ((mod.plain, (a64, a64)), (mod.plain32, (a32, a32)),
-                         (mod.loop, (a64, a64, types.float64, types.float64)),
-                         (mod.loop32, (a32, a32, types.float64, types.float64))):
-            fn.compile(args)
+        fn.compile(args)
+    return fn
 
 
 @lru_cache(maxsize=1)
@@ -422,7 +423,7 @@ class FusedKernel:
         self.kernel, self.name = kernel, kernel.name
         self.source = source(kernel.stable, kernel.var, kernel.name)
         self._mod = _load(self.source, key("numba-2", "w8" if _avx512() else "", _runtime_stamp(), self.source))
-        _compile_wide(self._mod)
+        self._fns: dict[str, Any] = {}
         with np.errstate(all="ignore"):
             far = kernel._fn(np.array([np.inf, -np.inf, 1e300, -1e300]))
         bad = np.isnan(np.broadcast_to(far, (4,)))
@@ -434,11 +435,17 @@ class FusedKernel:
         probe = np.array([np.nan, np.inf, -np.inf, 1e300, -1e300, 1e200, -1e200, 1e100, -1e100])
         got = np.empty_like(probe)
         with np.errstate(all="ignore"):
-            self._mod.plain(probe, got)
+            self._fn("plain")(probe, got)
         self._plain = bool(np.isnan(got[0]) and not np.isnan(got[1:]).any())
 
     def __repr__(self) -> str:
         return f"<symact numba kernel {self.name}>"
+
+    def _fn(self, name: str):
+        fn = self._fns.get(name)
+        if fn is None:
+            fn = self._fns[name] = _compiled_wide(self._mod, name)
+        return fn
 
     def __call__(self, value: Any, out: np.ndarray | None = None):
         from .kernels import _COMPUTE, to_float_array
@@ -453,10 +460,11 @@ class FusedKernel:
         direct = dest.dtype in (np.float32, np.float64) and dest.shape == a.shape and dest.flags.c_contiguous
         target = dest.reshape(-1) if direct else np.empty(a.size, np.float64)
         xs = np.ascontiguousarray(a).reshape(-1)
+        single = target.dtype == np.float32
         if self._plain:
-            (self._mod.plain32 if target.dtype == np.float32 else self._mod.plain)(xs, target)
+            self._fn("plain32" if single else "plain")(xs, target)
         else:
-            (self._mod.loop32 if target.dtype == np.float32 else self._mod.loop)(xs, target, *self._lims)
+            self._fn("loop32" if single else "loop")(xs, target, *self._lims)
         if not direct:
             np.copyto(dest, target.reshape(a.shape), casting="same_kind")
         return dest[()] if out is None and a.ndim == 0 else dest

@@ -28,13 +28,23 @@ def key(*parts: str | bytes) -> str:
     return h.hexdigest()[:32]
 
 
-def cached(kind: str, k: str, compute: Callable[[], Any]) -> Any:
-    """``compute()`` memoised on disk under ``kind-k.pkl`` (atomic write; errors fall back to computing)."""
+def cached(kind: str, k: str, compute: Callable[[], Any], *, sympy_as_stored: bool = False) -> Any:
+    """``compute()`` memoised on disk under ``kind-k.pkl`` (atomic write; errors fall back to computing).
+
+    ``sympy_as_stored``: unpickle SymPy objects without evaluation, so a hit is the very tree that was
+    computed (unpickling rebuilds each node, and evaluation would re-order and flatten the
+    unevaluated sums of a stable form: the kernel printed from a hit differed from a miss)."""
     if os.environ.get("SYMACT_NO_CACHE"):
         return compute()
     path = cache_dir() / f"{kind}-{k}.pkl"
     try:
-        return pickle.loads(path.read_bytes())
+        data = path.read_bytes()
+        if not sympy_as_stored:
+            return pickle.loads(data)
+        import sympy as sp
+
+        with sp.evaluate(False):
+            return pickle.loads(data)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         pass
     value = compute()

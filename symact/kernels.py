@@ -227,11 +227,12 @@ def stable_form(expr: sp.Expr) -> sp.Expr:
     import sympy as sp
 
     from .cache import cached
-    from .rewriting import exact_linear, fold_constants, stabilise
+    from .rewriting import fold_constants, stabilise
 
-    # (unpickling re-evaluates Mul(1/6, x + 3) into x/6 + 1/2: re-apply the exact-linear form)
-    return exact_linear(cached("stable", key(STABLE_VERSION, sp.srepr(expr)),
-                               lambda: fold_constants(stabilise(sp.piecewise_fold(expr)))))
+    # unpickled as stored: evaluation would re-order the sums that rules build unevaluated
+    # (exact_linear's (x + 3)/6, mish_derivative's fraction)
+    return cached("stable", key(STABLE_VERSION, sp.srepr(expr)),
+                  lambda: fold_constants(stabilise(sp.piecewise_fold(expr))), sympy_as_stored=True)
 
 
 def print_source(stable: sp.Expr, var: sp.Symbol) -> str:

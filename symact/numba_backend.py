@@ -188,7 +188,8 @@ class ScalarPrinter(PythonCodePrinter):
         """Pieces without function calls as nested ``_rt.sel`` (every piece evaluated, then selected):
         the loop vectorises; pieces that call functions keep the ternaries (evaluated only where taken)."""
         *pieces, (last, cond) = e.args
-        cheap = (*_CHEAP, TanhSoftplus, Sech2Softplus, Phi)  # ndtr, ndtr24: branch-free
+        cheap = (*_CHEAP, TanhSoftplus, Sech2Softplus, Phi, sp.Piecewise)  # ndtr, ndtr24: branch-free; a nested
+        # Piecewise prints as a select where it can (mish's fraction below -2 inside its root series)
         if cond != sp.true or not pieces or any(
                 f.func not in cheap for p in e.args for a in p for f in a.atoms(sp.Function)):
             return super()._print_Piecewise(e)

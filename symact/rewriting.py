@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import mpmath
 import sympy as sp
-from sympy.codegen.cfunctions import expm1, hypot
+from sympy.codegen.cfunctions import expm1, hypot, log1p
 from sympy.codegen.rewriting import expm1_opt, log1p_opt, optimize
 
 from .functions import Phi, elementary, shifted, sigmoid, softplus, x
@@ -114,44 +114,97 @@ def _swish_complement(expr):
     return expr.replace(query, value)
 
 
-def _mish_fraction(u):
-    """u tanh(softplus(u))'s derivative as one fraction in e = e^u (exact algebra: tanh(softplus(u))
-    = w/(w + 2), w = e(e + 2)): e[4(u + 1) + e(2(2u + 3) + e(e + 4))]/(4 + w(w + 4)).  Built
-    unevaluated so that SymPy keeps this order: for -4 <= u <= -2, u + 1 and 2u + 3 are exact, each
-    bracket is one rounding of a sum without cancellation, and the denominator (w + 2)^2 is formed
-    without squaring a rounding error (measured 2.89 ULP max on [-40, -2], where the SymPy-ordered
-    4u + 4 + ... form reached 4.3 and the sum of two terms 8.4).  e is written exp(-|u|), the
-    exponential sigma and softplus use, so that a fused loop computes one exp for both branches."""
+_E, _L = sp.Dummy("E", positive=True), sp.Dummy("L")
+
+
+def _plain(e: sp.Expr) -> sp.Expr:
+    """e in exp and log only (symact's functions, expm1 and log1p expanded)."""
+    return elementary(e).replace(lambda f: isinstance(f, (expm1, log1p)),
+                                 lambda f: sp.exp(f.args[0]) - 1 if isinstance(f, expm1) else sp.log(1 + f.args[0]))
+
+
+def _as_rational_in_exp(t: sp.Expr, u: sp.Expr) -> sp.Expr | None:
+    """t as a rational function of E = e^u (in the dummy _E), or None when it is not one."""
+    r = _plain(t).rewrite(sp.exp).subs(u, sp.log(_E))
+    r = sp.cancel(sp.powsimp(sp.expand_log(r, force=True), force=True))
+    return r if r.free_symbols <= {_E} and r.is_rational_function(_E) else None
+
+
+def _exp_fraction(u: sp.Expr, n: sp.Expr, d: sp.Expr) -> sp.Expr:
+    """n/d (polynomials in _E, coefficients linear in _L = u) printed for u < 0 with e = exp(-|u|) (= e^u
+    there: the exponential that sigma and softplus compute, so a fused loop shares it).  Built
+    unevaluated so that SymPy keeps this order: n by Horner in e with each coefficient a (u + b/a)
+    (exact for the small dyadic b/a and u in [-4, -1]); a squared denominator (q0 + v)^2, v = q - q0,
+    as q0^2 + v (v + 2 q0), without squaring a rounding error."""
     def add(*a):
         return sp.Add(*a, evaluate=False)
 
     def mul(*a):
         return sp.Mul(*a, evaluate=False)
 
-    e = sp.exp(-sp.Abs(u))  # = e^u where the rule uses it (u < -2): the exp(-|u|) softplus and sigma compute
-    w = mul(e, add(e, 2))
-    n = add(mul(4, add(u, 1)), mul(e, add(mul(2, add(2 * u, 3)), mul(e, add(e, 4)))))
-    return mul(e, n, sp.Pow(add(4, mul(w, add(w, 4))), -1, evaluate=False))
+    e = sp.exp(-sp.Abs(u))
+
+    def horner(p: sp.Poly, coeff) -> sp.Expr:
+        cs = p.all_coeffs()
+        h = coeff(cs[0])
+        for c in cs[1:]:
+            eh = e if h == 1 else mul(e, h)
+            h = add(coeff(c), eh) if c != 0 else eh
+        return h
+
+    def linear(c):
+        a, b = sp.Poly(c, _L).all_coeffs() if c.has(_L) else (0, c)
+        if a == 0:
+            return b
+        return mul(a, u) if b == 0 else mul(a, add(u, b / a)) if a != 1 else add(u, b)
+
+    pn = sp.Poly(n, _E)
+    low = min(m[0] for m in pn.monoms())
+    num = horner(sp.Poly(sp.cancel(n / _E**low), _E), linear)
+    base, power = (d.base, d.exp) if d.is_Pow and d.exp == 2 else (d, 1)
+    q = sp.Poly(base, _E)
+    if power == 2 and q.eval(0) != 0:
+        q0 = q.eval(0)
+        v = mul(e, horner(sp.Poly(sp.cancel((base - q0) / _E), _E), lambda c: c))
+        den = add(q0**2, mul(v, add(v, 2 * q0)))
+    else:
+        den = horner(sp.Poly(d, _E), lambda c: c)
+    return mul(*([e] * low if low else []), num, sp.Pow(den, -1, evaluate=False))
 
 
-def _mish_derivative(expr):
-    """tanh(sp(u)) + u sigma(u)(1 - tanh(sp(u))^2), the derivative of u tanh(softplus(u)), as one
-    fraction in e^u below u = -2; the sum of two separately rounded terms lost 8.4 ULP at x = -2.18
-    in mish' (4.2 over the goal), the fraction's bracket does not cancel there (3.7 ULP max on
-    [-40, -1.9]).  Above -2 the root series (about -1.19) and the sum are accurate."""
-    def split(e):
-        if not (isinstance(e, sp.Add) and len(e.args) == 2):
+def _exp_rational_derivative(expr):
+    """T(u) + u T'(u), the derivative of u T(u), with T = tanh(.) a rational function of e^u (mish:
+    tanh(softplus u) = w/(w + 2), w = e(e + 2); smish: tanh(log(1 + sigma u))), as one fraction
+    e^m N(e, u)/D(e) below u = -2, derived with SymPy (together, factor).  The two terms cancel there
+    (mish' lost 8.4 ULP at x = -2.18, 4.2 over the goal; smish' 8.9 at -2.66, 3.7 over); the
+    fraction's brackets do not (mish' 3.56 ULP max on [-3.9, -1.9]).  Above -2 the root series and
+    the sum are accurate.  Applied after the series steps, whose rebuilding would re-order it."""
+    def split(a):
+        if not (isinstance(a, sp.Add) and len(a.args) == 2):
             return None
-        for t, other in (e.args, e.args[::-1]):
-            if isinstance(t, sp.tanh) and isinstance(t.args[0], softplus):
-                u = t.args[0].args[0]
-                if u.free_symbols and any(sp.expand(other - u * sigmoid(u) * d) == 0
-                                          for d in (1 - t**2, sp.cosh(t.args[0]) ** -2)):
-                    return u
+        for t, other in (a.args, a.args[::-1]):
+            if not isinstance(t, sp.tanh):
+                continue
+            args = {f.args[0] for f in t.atoms(sigmoid, softplus, sp.exp)}
+            us = [v for v in args if v.free_symbols and not v.could_extract_minus_sign()]
+            if len(us) != 1 or not all(v in (us[0], -us[0]) for v in args):
+                continue
+            u = us[0]
+            r = _as_rational_in_exp(t, u)
+            if r is None:
+                continue
+            o = _plain(other).rewrite(sp.exp).subs(u, _L).subs(sp.exp(_L), _E)
+            o = sp.cancel(sp.powsimp(o.rewrite(sp.exp), force=True).subs(sp.exp(_L), _E))
+            if sp.cancel(o - _L * _E * sp.diff(r, _E)) == 0:
+                return u, r
         return None
 
-    return expr.replace(lambda e: split(e) is not None,
-                        lambda e: sp.Piecewise((_mish_fraction(split(e)), split(e) < -2), (e, True)))
+    def value(a):
+        u, r = split(a)
+        n, d = sp.fraction(sp.factor(sp.together(r + _L * _E * sp.diff(r, _E))))
+        return sp.Piecewise((_exp_fraction(u, sp.expand(n), d), u < -2), (a, True))
+
+    return expr.replace(lambda a: split(a) is not None, value)
 
 
 def _tanhexp_fraction(u):
@@ -413,12 +466,13 @@ RULES: tuple[Rule, ...] = (
                        (sp.tanh(sp.exp(_u)) + _u * sp.exp(_u) / sp.cosh(sp.exp(_u)) ** 2, True))),
          "tanh(e^u) + u e^u sech^2(e^u) cancels for u < -1.7 (tanhexp' 12.7 ULP at x = -1.75, where the goal "
          "allows 4.9); e^u (u + 1) minus small terms does not", late=True),
-    Rule("mish_derivative", _mish_derivative,
+    Rule("exp_rational_derivative", _exp_rational_derivative,
          (sp.tanh(softplus(_u)) + _u * (1 - sp.tanh(softplus(_u)) ** 2) * sigmoid(_u),
-          sp.Piecewise((_mish_fraction(_u), _u < -2),
+          sp.Piecewise(((4 * (_u + 1) + 4 * (_u + sp.Rational(3, 2)) * sp.exp(_u) + 4 * sp.exp(2 * _u) + sp.exp(3 * _u))
+                        * sp.exp(_u) / (sp.exp(2 * _u) + 2 * sp.exp(_u) + 2) ** 2, _u < -2),
                        (sp.tanh(softplus(_u)) + _u * (1 - sp.tanh(softplus(_u)) ** 2) * sigmoid(_u), True))),
-         "tanh(sp(u)) + u sigma(u) sech^2(sp(u)) cancels for u < -2 (mish' 8.4 ULP at x = -2.18, where the "
-         "goal allows 4.2); one fraction in e^u does not", late=True),
+         "T(u) + u T'(u) with T rational in e^u cancels for u < -2 (mish' 8.4 ULP at x = -2.18, where the goal "
+         "allows 4.2); one fraction in e^u does not", late=True),
 )
 
 

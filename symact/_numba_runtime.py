@@ -151,19 +151,27 @@ def sech2(u):
 
 
 @njit(inline="always", **_JIT)
-def sigmoid(u):
+def _sigmoid(u, e):
     """1/(1 + e^-u) from e = exp(-|u|): no overflow; the left tail continues into the subnormals."""
-    e = exp(-abs(u))
     r = 1.0 / (1.0 + e)
     return sel(u >= 0, r, e * r)
 
 
 @njit(inline="always", **_JIT)
-def dsigmoid(u):
-    """sigma(u) sigma(-u) = e r^2, e = exp(-|u|), r = 1/(1 + e): one exp for both factors."""
-    e = exp(-abs(u))
+def _dsigmoid(e):
+    """sigma(u) sigma(-u) = e r^2 from e = exp(-|u|), r = 1/(1 + e): one exp for both factors."""
     r = 1.0 / (1.0 + e)
     return (e * r) * r
+
+
+@njit(inline="always", **_JIT)
+def sigmoid(u):
+    return _sigmoid(u, exp(-abs(u)))
+
+
+@njit(inline="always", **_JIT)
+def dsigmoid(u):
+    return _dsigmoid(exp(-abs(u)))
 
 
 @njit(inline="always", **_JIT)
@@ -293,16 +301,12 @@ def sech2_24(u):
 
 @njit(inline="always", **_JIT)
 def sigmoid24(u):
-    e = exp24(-abs(u))
-    r = 1.0 / (1.0 + e)
-    return sel(u >= 0, r, e * r)
+    return _sigmoid(u, exp24(-abs(u)))
 
 
 @njit(inline="always", **_JIT)
 def dsigmoid24(u):
-    e = exp24(-abs(u))
-    r = 1.0 / (1.0 + e)
-    return (e * r) * r
+    return _dsigmoid(exp24(-abs(u)))
 
 
 @njit(inline="always", **_JIT)

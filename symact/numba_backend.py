@@ -244,38 +244,22 @@ def scalar32({arg}):  # results rounded to float32: the runtime's cheaper exp fa
 {body32}
 
 
+{loops}'''
+
+
+#: the loops, once per scalar function (scalar: float64 results; scalar32: float32 results)
+_LOOPS = '''
 @njit(**_JIT)
-def loop(xs, out, lim_pos, lim_neg):
+def plain{suffix}(xs, out):  # no fix-ups: for kernels whose probe shows none is needed (they cost 20%)
+    for i in range(xs.shape[0]):
+        out[i] = scalar{suffix}(np.float64(xs[i]))
+
+
+@njit(**_JIT)
+def loop{suffix}(xs, out, lim_pos, lim_neg):
     for i in range(xs.shape[0]):
         v = np.float64(xs[i])
-        r = scalar(v)
-        if v != v:
-            r = v
-        elif r != r:
-            if v > 1e100:
-                r = lim_pos
-            elif v < -1e100:
-                r = lim_neg
-        out[i] = r
-
-
-@njit(**_JIT)
-def plain(xs, out):  # no fix-ups: for kernels whose probe shows none is needed (they cost 20%)
-    for i in range(xs.shape[0]):
-        out[i] = scalar(np.float64(xs[i]))
-
-
-@njit(**_JIT)
-def plain32(xs, out):
-    for i in range(xs.shape[0]):
-        out[i] = scalar32(np.float64(xs[i]))
-
-
-@njit(**_JIT)
-def loop32(xs, out, lim_pos, lim_neg):
-    for i in range(xs.shape[0]):
-        v = np.float64(xs[i])
-        r = scalar32(v)
+        r = scalar{suffix}(v)
         if v != v:
             r = v
         elif r != r:
@@ -285,7 +269,6 @@ def loop32(xs, out, lim_pos, lim_neg):
                 r = lim_neg
         out[i] = r
 '''
-
 
 def _without_root_series(expr: sp.Expr) -> sp.Expr:
     """``expr`` with each Taylor piece about a root x0 != 0 (``|shifted(x, x0)| < r``) replaced by its
@@ -319,7 +302,8 @@ def source(stable: sp.Expr, var: sp.Symbol, name: str = "kernel") -> str:
         lines = [f"    {printer._print(s)} = {printer.doprint(e)}" for s, e in subs]
         lines.append(f"    return float({printer.doprint(reduced)})")
         bodies.append("\n".join(lines))
-    return _TEMPLATE.format(name=name, arg=var.name, body=bodies[0], body32=bodies[1])
+    loops = "\n".join(_LOOPS.format(suffix=suffix) for suffix in ("", "32"))
+    return _TEMPLATE.format(name=name, arg=var.name, body=bodies[0], body32=bodies[1], loops=loops)
 
 
 def _load(src: str, tag: str):

@@ -32,6 +32,39 @@ def test_out_source_rewrites_only_the_last_operation():
         assert kernels.out_source(f"def _lambdifygenerated(x):\n    return {body}\n") is None, body
 
 
+def test_spine_writes_intermediate_results_into_out():
+    """With ``spine``, the chain of operations under the last one writes into ``out`` as well: the
+    longest chain, a comparison only as a factor of a product, a runtime helper ending the chain."""
+    def spine(body):
+        src = kernels.out_source(f"def _lambdifygenerated(x):\n    return {body}\n", spine=True)
+        return src.splitlines()[-1].strip()
+
+    assert spine("x - clip(x, -0.5, 0.5)") == "return numpy.subtract(x, clip(x, -0.5, 0.5, out=out), out=out)"
+    assert spine("x*greater(abs(x), 0.5) + 0.0") == (
+        "return numpy.add(numpy.multiply(x, greater(abs(x, out=out), 0.5, out=out), out=out), 0.0, out=out)")
+    # a comparison under a sum stays a bool temporary (True + True is not 2 in bools)
+    assert spine("greater(x, 0) + greater(x, 1)") == "return numpy.add(greater(x, 0), greater(x, 1), out=out)"
+    # the runtime helper writes into out, its argument does not (it reads x again after writing)
+    assert spine("x*symact_sigmoid(exp(x))") == "return numpy.multiply(x, symact_sigmoid(exp(x), out=out), out=out)"
+    # a temporary of unknown kind (CSE) and x itself stay as they are
+    assert spine("x0 + x") == "return numpy.add(x0, x, out=out)"
+    assert kernels.out_source("def _lambdifygenerated(x):\n    return x\n", spine=True) is None
+
+
+def test_kernels_use_the_spine_where_it_gives_the_same_bits():
+    k = symact.get("softshrink").kernel
+    run = k._direct(np.dtype(np.float64))  # noqa: SLF001
+    assert "clip(x, -0.5, 0.5, out=out)" in kernels.out_source(k.source, spine=True)
+    x = _inputs(5000, np.float64)
+    out = np.empty_like(x)
+    run(x, out)
+    np.testing.assert_array_equal(out, x - np.clip(x, -0.5, 0.5))
+    # a rewrite that changes bits is refused: out=out on a float32 product of float64 parts
+    f = kernels.compile_source("def _lambdifygenerated(x, out):\n    return numpy.multiply(x, 3.0, out=out)\n")
+    g = kernels.compile_source("def _lambdifygenerated(x, out):\n    return numpy.multiply(x, 3.0000001, out=out)\n")
+    assert kernels._same_bits(f, f, np.dtype(np.float64)) and not kernels._same_bits(f, g, np.dtype(np.float64))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("n", [100, 3 * kernels._CHUNK + 7])
 def test_out_gives_the_same_bits_as_a_fresh_result(dtype, n):
@@ -51,7 +84,8 @@ def test_out_gives_the_same_bits_as_a_fresh_result(dtype, n):
     assert direct > (100 if dtype == np.float64 else 40)
 
 
-@pytest.mark.parametrize("name", ["relu", "silu", "sigmoid", "hardswish", "gelu", "tanh", "elu", "softsign"])
+@pytest.mark.parametrize("name", ["relu", "silu", "sigmoid", "hardswish", "gelu", "tanh", "elu", "softsign",
+                                  "softshrink", "hardshrink", "threshold", "leaky_relu", "mish"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_out_may_be_the_input_itself(name, dtype):
     act = symact.get(name)

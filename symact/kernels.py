@@ -406,6 +406,20 @@ class Kernel:
         return compile_source(self.source, _F64)
 
     @cached_property
+    def _fn_rt(self) -> Callable:
+        """The float64 code for results rounded to float32 or float16 (``float32.roundtrip_source``:
+        no series about roots x0 != 0, shorter ones about 0); ``SYMACT_FLOAT32=roundtrip`` keeps
+        the float64 kernel (0.5 ULP + 2^-29 from the truth everywhere)."""
+        import os
+
+        from .float32 import roundtrip_source
+
+        if os.environ.get("SYMACT_FLOAT32", "").lower() == "roundtrip":
+            return self._fn64
+        src = roundtrip_source(self.source)
+        return self._fn64 if src == self.source else compile_source(src, _F64)
+
+    @cached_property
     def _fn32(self) -> Callable:
         return compile_source(self._source32, _F32)
 
@@ -521,7 +535,7 @@ class Kernel:
     def _eval(self, a: np.ndarray, wide: bool) -> np.ndarray:
         """f on one block, in float64 if ``wide`` (else in a's dtype), NaN/inf fixed where the code is wrong."""
         work = a.astype(_F64) if wide else a
-        fn = self._fn32 if work.dtype == _F32 else self._fn64
+        fn = self._fn_rt if wide else self._fn32 if work.dtype == _F32 else self._fn64
         if self._quiet:
             res = fn(work)
         else:

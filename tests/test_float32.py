@@ -244,3 +244,66 @@ def test_cli_reports_where_float32_runs(capsys):
     assert "relu " in out and "everywhere" in out
     assert "silu'                  float32 float64 round trip" in out
     assert "serlu " in out and "round trip outside" in out
+
+
+def _root_series_kernels():
+    out = []
+    for name in registry.names(kind="elementwise"):
+        for which in ("f", "grad"):
+            k = symact.get(name).kernel if which == "f" else symact.get(name).grad_kernel
+            roots = [(a + b, _const_r(k.source, a)) for a, b in _root_shifts(k.source) if abs(a) > 1e-3]
+            if roots:
+                out.append((name, which, roots))
+    return out
+
+
+def _root_shifts(source):
+    import ast
+
+    pairs = []
+    for node in ast.walk(ast.parse(source)):
+        a = F._root_shift(node, "x")
+        if a is not None:
+            pairs.append((a, F._const(node.right)))
+    return pairs
+
+
+def _const_r(source, a):
+    """The series radius next to the root shift by ``a`` in the printed code."""
+    import re
+
+    m = re.search(r"symact_series\(x\d+, ([0-9.e-]+),", source)
+    return float(m.group(1)) if m else 1.0
+
+
+ROOT_SERIES = _root_series_kernels()
+
+
+def test_roundtrip_source_drops_root_series_and_shortens_series_about_zero():
+    silu = symact.get("silu").grad_kernel.source
+    rt = F.roundtrip_source(silu)
+    assert "symact_series" in silu and "symact_series" not in rt and "1.2784645427610737" not in rt
+    assert rt.splitlines()[-1].strip() == "return (x1 * symact_sigmoid(-x1) + minimum(x + 1, 1)) * symact_sigmoid(x)"
+    th = symact.get("tanhshrink").kernel.source
+    rt = F.roundtrip_source(th)
+    assert rt.count(",") < th.count(",") - 10 and "0.3333333333333333), x - tanh(x), 3)" in rt
+    assert F.roundtrip_source(symact.get("relu").kernel.source) == symact.get("relu").kernel.source
+    assert len(ROOT_SERIES) >= 20
+
+
+@pytest.mark.parametrize(("name", "which", "roots"), ROOT_SERIES, ids=[f"{n}-{w}" for n, w, _ in ROOT_SERIES])
+def test_roundtrip_without_root_series_meets_the_goal_near_the_roots(name, which, roots):
+    """Every float32 within 4096 of each root and 2^15 points across its float64 series window: the
+    float32 results of the shortened round trip against the float64 kernel (within a few float64 ULPs
+    of the truth), held to the goal's 4 ULP + cond less a quarter ULP (``float32.BUDGET_ULP``)."""
+    k = symact.get(name).kernel if which == "f" else symact.get(name).grad_kernel
+    assert k._fn_rt is not k._fn64  # noqa: SLF001
+    rng = np.random.default_rng(3)
+    for x0, r in roots:
+        bits = np.int64(np.float32(x0).view(np.int32))
+        near = (bits + np.arange(-4096, 4097)).astype(np.int32).view(np.float32)
+        window = np.float32(x0) + rng.uniform(-r, r, 2**15).astype(np.float32)
+        xs = np.unique(np.concatenate([near, window]))
+        ok, ulps = F._check(lambda v: k._eval(v, True), lambda v: k._eval(v, False), xs)  # noqa: SLF001
+        bad = xs[~ok]
+        assert not bad.size, f"{name} {which} near {x0}: {bad.size} points over, e.g. {bad[:5]}"

@@ -164,11 +164,15 @@ def _as_out_call(node: ast.AST) -> ast.Call | None:
                         [node.left, node.right], [])
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return ast.Call(ast.Attribute(ast.Name("numpy", ast.Load()), "negative", ast.Load()), [node.operand], [])
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         name = node.func.id
         target = getattr(_runtime, name, None) if name.startswith("symact_") else getattr(np, name, None)
-        if (isinstance(target, np.ufunc) and len(node.args) == target.nin and target.nout == 1) or name == "clip" or (
-                callable(target) and name.startswith("symact_") and "out" in inspect.signature(target).parameters):
+        if not node.keywords and (
+                (isinstance(target, np.ufunc) and len(node.args) == target.nin and target.nout == 1) or name == "clip"):
+            return node
+        # a helper's own keywords (symact_in's value=, outside=) stay; out= is added
+        if callable(target) and name.startswith("symact_") and "out" in inspect.signature(target).parameters \
+                and all(k.arg not in (None, "out") for k in node.keywords):
             return node
     return None
 
@@ -216,7 +220,7 @@ def _spine(call: ast.Call, var: str, out: ast.keyword) -> None:
                 best, size = (i, sub), n
     if best is not None:
         i, sub = best
-        sub.keywords = [out]
+        sub.keywords = [*sub.keywords, out]
         call.args[i] = sub
         _spine(sub, var, out)
 
@@ -238,7 +242,7 @@ def out_source(source: str, spine: bool = False) -> str | None:
     if v is None:
         return None
     out = ast.keyword("out", ast.Name("out", ast.Load()))
-    v.keywords = [out]
+    v.keywords = [*v.keywords, out]
     if spine:
         _spine(v, func.args.args[0].arg, out)
     ret.value = v

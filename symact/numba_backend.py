@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from sympy.codegen.cfunctions import expm1, hypot
+from sympy.codegen.cfunctions import expm1, fma, hypot
 from sympy.printing.pycode import PythonCodePrinter
 
 from .cache import cache_dir, key
@@ -71,6 +71,24 @@ def _fuse_softplus(expr: sp.Expr) -> sp.Expr:
         lambda e: TanhSoftplus(e.args[0].args[0])).replace(
         lambda e: e.is_Pow and e.exp == -2 and isinstance(e.base, sp.cosh) and isinstance(e.base.args[0], softplus),
         lambda e: Sech2Softplus(e.base.args[0].args[0]))
+
+
+def _horner_fma(expr: sp.Expr) -> sp.Expr:
+    """Each Horner step ``c + a*b`` (c a number) as ``fma(a, b, c)``: one instruction rounding once,
+    where Numba (no fast-math) keeps a multiply and an add with two roundings and twice the latency.
+    silu''s 17-term root series was 1.3 ns of its 3.3 ns per element in float64."""
+    def step(e):
+        if not (isinstance(e, sp.Add) and len(e.args) == 2):
+            return None
+        c, m = e.args if e.args[0].is_Number else e.args[::-1]
+        if not (c.is_Number and isinstance(m, sp.Mul) and len(m.args) == 2):
+            return None
+        a, b = m.args
+        if not (a.is_Number or isinstance(a, sp.Add | fma) or isinstance(b, sp.Add | fma)):
+            return None  # a Horner step: a coefficient times the variable, or the variable times the inner steps
+        return fma(a, b, c)
+
+    return expr.replace(lambda e: step(e) is not None, step)
 
 
 #: runtime functions with a cheaper version for results rounded to float32 (``_numba_runtime``)
@@ -188,7 +206,7 @@ class ScalarPrinter(PythonCodePrinter):
         """Pieces without function calls as nested ``_rt.sel`` (every piece evaluated, then selected):
         the loop vectorises; pieces that call functions keep the ternaries (evaluated only where taken)."""
         *pieces, (last, cond) = e.args
-        cheap = (*_CHEAP, TanhSoftplus, Sech2Softplus, Phi, sp.Piecewise)  # ndtr, ndtr24: branch-free; a nested
+        cheap = (*_CHEAP, TanhSoftplus, Sech2Softplus, Phi, sp.Piecewise, fma)  # ndtr, ndtr24: branch-free; a nested
         # Piecewise prints as a select where it can (mish's fraction below -2 inside its root series)
         if cond != sp.true or not pieces or any(
                 f.func not in cheap for p in e.args for a in p for f in a.atoms(sp.Function)):
@@ -209,6 +227,9 @@ class ScalarPrinter(PythonCodePrinter):
 
     def _print_sign(self, e):
         return self._rt("sign", e.args[0])
+
+    def _print_fma(self, e):
+        return self._rt("fma", *e.args)
 
     def _print_Max(self, e):
         out = self._print(e.args[0])
@@ -297,7 +318,7 @@ def source(stable: sp.Expr, var: sp.Symbol, name: str = "kernel") -> str:
     bodies = []
     for single in (False, True):
         expr = _fuse_softplus(_without_root_series(stable) if single else stable)
-        subs, (reduced,) = sp.cse(horner_polynomials(expr), symbols=sp.numbered_symbols("_t"))
+        subs, (reduced,) = sp.cse(_horner_fma(horner_polynomials(expr)), symbols=sp.numbered_symbols("_t"))
         printer = ScalarPrinter(settings, single=single)
         lines = [f"    {printer._print(s)} = {printer.doprint(e)}" for s, e in subs]
         lines.append(f"    return float({printer.doprint(reduced)})")

@@ -347,12 +347,19 @@ def platform() -> str:
     return key(np.__version__, ",".join(k for k, v in sorted(feats.items()) if v))
 
 
+def roundtrip_only() -> bool:
+    """``SYMACT_FLOAT32=roundtrip``: every float32 input on the full float64 kernel, rounded once."""
+    import os
+
+    return os.environ.get("SYMACT_FLOAT32", "").lower() == "roundtrip"
+
+
 def certified_range(source: str, native: Callable, wide: Callable) -> tuple[float, float] | None:
     """``certify``'s interval, memoised on disk per (source, platform): computed at a kernel's
     first float32 call on a machine (0.05-0.5 s), read back after."""
     import os
 
-    if os.environ.get("SYMACT_FLOAT32", "").lower() == "roundtrip":
+    if roundtrip_only():
         return None
     path = cache_dir() / f"f32-{key(_VERSION, _code(), platform(), source)}.json"
     if not os.environ.get("SYMACT_NO_CACHE"):

@@ -414,11 +414,9 @@ class Kernel:
         """The float64 code for results rounded to float32 or float16 (``float32.roundtrip_source``:
         no series about roots x0 != 0, shorter ones about 0); ``SYMACT_FLOAT32=roundtrip`` keeps
         the float64 kernel (0.5 ULP + 2^-29 from the truth everywhere)."""
-        import os
+        from .float32 import roundtrip_only, roundtrip_source
 
-        from .float32 import roundtrip_source
-
-        if os.environ.get("SYMACT_FLOAT32", "").lower() == "roundtrip":
+        if roundtrip_only():
             return self._fn64
         src = roundtrip_source(self.source)
         return self._fn64 if src == self.source else compile_source(src, _F64)

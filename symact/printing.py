@@ -112,6 +112,14 @@ class KernelPrinter(SciPyPrinter):
             # there and + 0 makes it +0; NaN fails c and NaN*0 is NaN
             (e, c), _ = expr.args
             return f"({self._print(e)}*{self._print(c)} + 0.0)"
+        if len(pieces) == 1 and cond == sp.true and last.is_number and not pieces[0][0].is_number and \
+                isinstance(pieces[0][1], sp.core.relational._Inequality):
+            # e where c, else a constant (threshold): select the constant on the negated comparison,
+            # so NaN (which fails every comparison) lands on e and stays NaN; the other order sent it
+            # to the constant and needed the guard's extra pass over input and result (2.65 -> x the
+            # copy floor).  Equal for every non-NaN input.
+            (e, c), _ = expr.args
+            return f"{where}({self._print(~c)}, {self._print(last)}, {self._print(e)})"
         out = self._print(last) if cond == sp.true else f"{where}({self._print(cond)}, {self._print(last)}, numpy.nan)"
         if cond == sp.true and last.is_number and _bounded_default(expr):
             # NaN fails every condition and lands here: (v - v) is 0 on the (finite) default

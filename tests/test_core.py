@@ -156,6 +156,25 @@ def test_kink_values_follow_pytorch(name, at, params, want):
     assert symact.get(name, **params).grad(np.array([at]))[0] == pytest.approx(want, rel=1e-15)
 
 
+@pytest.mark.parametrize("name, which, at", [("threshold", "f", 0.1), ("relu_squared", "f", 0.0),
+                                             ("star_relu", "grad", 0.0), ("nlrelu", "f", 0.0)])
+def test_constant_branch_select_keeps_nan_without_a_guard_pass(name, which, at):
+    """``e where c, else v`` prints as a select of v on the negated comparison, so NaN (which fails
+    every comparison) falls on e and stays NaN by itself: no guard pass over input and result.
+    The comparison's boundary still takes the constant (x <= at), its neighbour the formula."""
+    k = getattr(symact.get(name), "kernel" if which == "f" else "grad_kernel")
+    assert not k._guard, k.source  # noqa: SLF001
+    expr = symact.get(name).expr if which == "f" else symact.get(name).derivative
+    (x,) = expr.free_symbols
+    for dtype in (np.float64, np.float32):
+        above = np.nextafter(dtype(at), dtype(np.inf))
+        xs = np.array([np.nan, at, above, -np.inf, np.inf, -3.0, 3.0] * 300, dtype=dtype)
+        got = k(xs)
+        assert np.isnan(got[0]) and got.dtype == dtype
+        want = [float(expr.evalf(400, subs={x: sp.Float(float(v), 400)})) for v in xs[1:7]]  # 400 digits: 1 + 5e-324
+        np.testing.assert_array_equal(got[1:7], np.array(want, dtype=dtype))
+
+
 def test_prelu_weight_derivative():
     act = symact.get("prelu", weight=0.3)
     xs = np.array([-2.0, -0.5, 0.0, 1.5])

@@ -175,6 +175,23 @@ def dsigmoid(u):
 
 
 @njit(inline="always", **_JIT)
+def _dswish(u, e):
+    """silu'(u) from e = exp(-|u|) as symact._runtime.symact_dswish forms it, F (F + (1 + u) G) / (1 + e)^2
+    (F = 1, G = e from 0 up; F = e, G = 1 below), with u clamped in 1 + u: at +-inf, where e = 0,
+    the result is the limit (1, -0) with no inf*0, so the loop needs no fix-ups."""
+    pos = u >= 0
+    t = 1.0 + min(max(u, -1e300), 1e300)
+    f = sel(pos, 1.0, e)
+    d = 1.0 + e
+    return f * fma(t, sel(pos, e, 1.0), f) / (d * d)
+
+
+@njit(inline="always", **_JIT)
+def dswish(u):
+    return _dswish(u, exp(-abs(u)))
+
+
+@njit(inline="always", **_JIT)
 def _tanh_softplus(u, e):
     """tanh(softplus(u)) from e = exp(-|u|), no logarithm: (1 + 2e)/(1 + 2e + 2e^2) for u >= 0,
     n/(n + 2) with n = e(e + 2) for u < 0; no cancellation on either side, one division."""
@@ -302,6 +319,11 @@ def sech2_24(u):
 @njit(inline="always", **_JIT)
 def sigmoid24(u):
     return _sigmoid(u, exp24(-abs(u)))
+
+
+@njit(inline="always", **_JIT)
+def dswish24(u):
+    return _dswish(u, exp24(-abs(u)))
 
 
 @njit(inline="always", **_JIT)

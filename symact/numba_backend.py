@@ -37,6 +37,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from .cache import cache_dir, key
 from .functions import Phi, sigmoid, softplus
+from .printing import SwishPrime
 
 __all__ = ["available", "FusedActivation", "FusedKernel", "fused", "source"]
 
@@ -93,7 +94,7 @@ def _horner_fma(expr: sp.Expr) -> sp.Expr:
 
 #: runtime functions with a cheaper version for results rounded to float32 (``_numba_runtime``)
 _SINGLE = {"exp": "exp24", "expm1": "expm1_24", "tanh": "tanh24", "sech2": "sech2_24", "sigmoid": "sigmoid24",
-           "dsigmoid": "dsigmoid24", "softplus": "softplus24", "ndtr": "ndtr24",
+           "dsigmoid": "dsigmoid24", "dswish": "dswish24", "softplus": "softplus24", "ndtr": "ndtr24",
            "tanh_softplus": "tanh_softplus24", "sech2_softplus": "sech2_softplus24"}
 
 
@@ -167,6 +168,9 @@ class ScalarPrinter(PythonCodePrinter):
     def _print_SigmoidPrime(self, e):
         return self._rt("dsigmoid", e.args[0])
 
+    def _print_SwishPrime(self, e):
+        return self._rt("dswish", e.args[0])
+
     def _print_Mul(self, e):
         from .printing import _sigmoid_pair
 
@@ -206,8 +210,9 @@ class ScalarPrinter(PythonCodePrinter):
         """Pieces without function calls as nested ``_rt.sel`` (every piece evaluated, then selected):
         the loop vectorises; pieces that call functions keep the ternaries (evaluated only where taken)."""
         *pieces, (last, cond) = e.args
-        cheap = (*_CHEAP, TanhSoftplus, Sech2Softplus, Phi, sp.Piecewise, fma)  # ndtr, ndtr24: branch-free; a nested
-        # Piecewise prints as a select where it can (mish's fraction below -2 inside its root series)
+        # ndtr, ndtr24, dswish: branch-free; a nested Piecewise prints as a select where it can (mish's
+        # fraction below -2 inside its root series)
+        cheap = (*_CHEAP, TanhSoftplus, Sech2Softplus, SwishPrime, Phi, sp.Piecewise, fma)
         if cond != sp.true or not pieces or any(
                 f.func not in cheap for p in e.args for a in p for f in a.atoms(sp.Function)):
             return super()._print_Piecewise(e)
@@ -312,12 +317,12 @@ def _without_root_series(expr: sp.Expr) -> sp.Expr:
 
 def source(stable: sp.Expr, var: sp.Symbol, name: str = "kernel") -> str:
     """The Python/Numba module source for one stable expression (CSE'd, scalar)."""
-    from .printing import horner_polynomials
+    from .printing import horner_polynomials, swish_primes
 
     settings = {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
     bodies = []
     for single in (False, True):
-        expr = _fuse_softplus(_without_root_series(stable) if single else stable)
+        expr = _fuse_softplus(_without_root_series(swish_primes(stable)) if single else swish_primes(stable))
         subs, (reduced,) = sp.cse(_horner_fma(horner_polynomials(expr)), symbols=sp.numbered_symbols("_t"))
         printer = ScalarPrinter(settings, single=single)
         lines = [f"    {printer._print(s)} = {printer.doprint(e)}" for s, e in subs]

@@ -150,6 +150,9 @@ class KernelPrinter(SciPyPrinter):
     def _print_SigmoidPrime(self, expr):
         return f"{self._module_format('symact._runtime.symact_dsigmoid')}({self._print(expr.args[0])})"
 
+    def _print_SwishPrime(self, expr):
+        return f"{self._module_format('symact._runtime.symact_dswish')}({self._print(expr.args[0])})"
+
     def _print_TaylorSeries(self, expr):
         u, r, general, power, *coeffs = expr.args
         fn = self._module_format("symact._runtime.symact_series")
@@ -329,6 +332,49 @@ def _sigmoid_pair(e) -> sp.Expr | None:
     return None
 
 
+class SwishPrime(sp.Function):
+    """sigma(u)(1 + u sigma(-u)), the derivative of u sigma(u) (silu', swish'), printed as one
+    ``symact_dswish``: one exp, and accurate at its root without the root series of the stable form
+    (see the helper).  Only for u the variable itself: for u = c x (gelu_sigmoid') the rounding of
+    c x reaches 1 + u with nothing to spare against the goal, and the series stays."""
+
+    nargs = 1
+
+
+def _swish_prime(e) -> sp.Expr | None:
+    """The stable form of silu', sigma(u) (min(1, u + 1) + |u| sigma(-|u|)) with that sum possibly
+    under its root series, as SwishPrime(u) (u a symbol), else None."""
+    from .functions import sigmoid
+
+    if not isinstance(e, sp.Mul):
+        return None
+    for s_ in e.args:
+        if not (isinstance(s_, sigmoid) and s_.args[0].is_Symbol):
+            continue
+        u = s_.args[0]
+        want = sp.Min(1, u + 1) + sp.Abs(u) * sigmoid(-sp.Abs(u))
+        for f in e.args:
+            g = _series_default(f)
+            if g == want:
+                return sp.Mul(*[a for a in e.args if a is not s_ and a is not f], SwishPrime(u))
+    return None
+
+
+def _series_default(f):
+    """The general piece of a Piecewise ((series, |u| < r), (general, True)), else f itself."""
+    if isinstance(f, sp.Piecewise) and len(f.args) == 2 and f.args[1][1] == sp.true:
+        c = f.args[0][1]
+        if isinstance(c, sp.StrictLessThan) and isinstance(c.lhs, sp.Abs) and c.rhs.is_number:
+            return f.args[1][0]
+    return f
+
+
+def swish_primes(expr):
+    """Every silu' shape in ``expr`` as ``SwishPrime`` (``_swish_prime``); the NumPy and Numba
+    kernels print it as one helper, the exports keep the stable form."""
+    return expr.replace(lambda e: _swish_prime(e) is not None, _swish_prime)
+
+
 class ExpNegAbs(sp.Function):
     """exp(-|u|): the one exp that sigma(u) and sigma(-u) share."""
 
@@ -433,6 +479,7 @@ def kernel_nodes(expr):
     """Shapes the printer fuses, as nodes, before lambdify's common-subexpression pass would hide
     them: series pieces (CSE pulls u*u out of tanhshrink's polynomial), sigmoid(u)*sigmoid(-u),
     exp(-c u^2), and sigma(u) with sigma(-u) elsewhere."""
+    expr = swish_primes(expr)  # before the series pieces become nodes: it drops silu''s root series
     expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: taylor_series(e) or e)
     expr = expr.replace(lambda e: _sigmoid_pair(e) is not None, _sigmoid_pair)
     expr = expr.replace(lambda e: _gauss(e) is not None, _gauss)

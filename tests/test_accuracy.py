@@ -57,6 +57,27 @@ def test_dense_window_meets_accuracy_goal(name, which, lo, hi, n):
     assert m.ok, f"{name} {which}: max excess {m.max_excess:.3g} ULP at x={m.excess_x!r} ({len(m.failures)} points)"
 
 
+def test_silu_derivative_is_accurate_at_its_root_without_a_series():
+    """silu' is one helper (symact_dswish), e (e + (1 + u)) / (1 + e)^2 below 0, not its stable form's
+    root series: at the root u0 = -1.2785 the sum cancels between e = exp(u) and 1 + u, which is exact
+    there, so the absolute error is about e^2 |de| / (1 + e)^2, 0.15 of the |u g'(u)| 2^-53 that the
+    goal's cond term allows where g -> 0 (measured; asserted with margin: 0.5).  The 2 x 2048 doubles
+    next to the root, and a dense sweep of the old series window, meet the goal."""
+    act = symact.get("silu")
+    assert act.grad_kernel.source.strip().endswith("return symact_dswish(x)")
+    x0 = -1.2784645427610737
+    near = x0 + np.arange(-2048, 2049) * np.spacing(x0)
+    got = act.grad_kernel(near)
+    from symact.accuracy import Reference
+
+    ref = Reference(act.derivative)
+    for xv, g, t in zip(near[::64], got[::64], ref.values(near[::64]), strict=True):
+        assert abs(g - float(t)) <= 0.5 * abs(xv * float(ref.slope(xv))) * 2.0**-53, xv
+    window = np.concatenate([near, np.linspace(x0 - 0.34, x0 + 0.34, 2001)])
+    m = measure(act, "grad", np.dtype("float64"), xs=window)
+    assert m.ok, f"max excess {m.max_excess:.3g} ULP at x={m.excess_x!r}"
+
+
 # Known violations: inputs where a dense scan (tests/dense_scan.py) found kernels over 4 ULP + cond that
 # this version does not fix (tests/data/dense_failures.json).  Strict: a fix makes its entry pass, and
 # the entry must then go.  Examples: gelu_tanh = x sigma(v), v = x (a x^2 + b) = -77.8 at x = -9.5, so

@@ -232,3 +232,29 @@ def test_property_dtype_shape_no_warnings(name, xs):
     assert f.dtype == xs.dtype and g.dtype == xs.dtype
     assert f.shape == xs.shape and g.shape == xs.shape
     assert np.array_equal(np.isnan(f), np.isnan(xs)) or name == "sine"
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dswish_helper_values(dtype):
+    """symact_dswish, silu' from one exp: 1/2 at 0, the limits 1 and 0 beyond (the kernel's guard puts
+    the limit where the helper's inf * 0 gives NaN), NaN kept, dtype kept, out= honoured, scalars."""
+    from symact._runtime import symact_dswish
+
+    k = symact.get("silu").grad_kernel
+    xs = np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 800.0, -800.0, 2.0, -2.0] * 300, dtype=dtype)
+    got = k(xs)
+    assert got.dtype == dtype
+    import mpmath
+
+    def exact(v):  # silu'(v) = sigma(v) (1 + v sigma(-v)), 30 digits
+        with mpmath.workdps(30):
+            sv = 1 / (1 + mpmath.exp(-v))
+            return float(sv * (1 + v * (1 - sv)))
+
+    want = np.array([0.5, 0.5, np.nan, 1.0, 0.0, 1.0, -0.0, exact(2), exact(-2)], dtype=dtype)
+    np.testing.assert_allclose(got[:9], want, rtol=2 * np.finfo(dtype).eps, atol=0)  # within 2 ULP
+    out = np.empty_like(xs)
+    with np.errstate(invalid="ignore"):
+        assert symact_dswish(xs, out=out) is out
+        np.testing.assert_array_equal(out, symact_dswish(xs))
+    assert float(symact_dswish(np.float64(0.0))) == 0.5

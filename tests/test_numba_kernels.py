@@ -32,9 +32,21 @@ def test_numba_kernels_meet_the_accuracy_goal(name, dtype):
 
 
 def test_horner_steps_print_as_fused_multiply_adds():
-    """silu''s series about its root: each step one fma (one rounding, half the latency); the select
-    stays branch-free (fma counts as cheap)."""
+    """gelu_sigmoid''s series about its root: each step one fma (one rounding, half the latency); the
+    select stays branch-free (fma counts as cheap)."""
+    k = symact.get("gelu_sigmoid").grad_kernel
+    body = numba_backend.source(k.stable, k.var, "gelu_sigmoid'").split("def scalar(x):")[1].split("@njit")[0]
+    assert body.count("_rt.fma(") == 16 and "_rt.sel((abs(_t0) < 0.16940658945086007)" in body
+    assert " if " not in body
+
+
+def test_silu_derivative_is_one_helper_without_a_root_series():
+    """silu' prints as the runtime's dswish (one exp, one division), not its stable form's 17-term root
+    series; +-inf give the limits by themselves, so the loop needs no fix-ups."""
     k = symact.get("silu").grad_kernel
     body = numba_backend.source(k.stable, k.var, "silu'").split("def scalar(x):")[1].split("@njit")[0]
-    assert body.count("_rt.fma(") == 16 and "_rt.sel((abs(_t0) < 0.33087224502121104)" in body
-    assert " if " not in body
+    assert body.strip() == "return float(_rt.dswish(x))"
+    fast = symact.get("silu").backend("numba")
+    got = fast.grad(np.array([np.nan, np.inf, -np.inf, 0.0, 1e300, -1e300]))
+    assert fast._g._plain  # noqa: SLF001
+    np.testing.assert_array_equal(got, [np.nan, 1.0, -0.0, 0.5, 1.0, -0.0])

@@ -10,6 +10,7 @@ from numba.extending import intrinsic
 from ._ndtr import _CONST as _NC
 from ._ndtr import FDLIBM_RB as _FD_RB
 from ._ndtr import FDLIBM_SB as _FD_SB
+from ._ndtr32 import E as _NDTR32_E
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 _SQRT1_2 = 0.7071067811865476
@@ -502,3 +503,99 @@ def heaviside(u, h0):
 @njit(inline="always", **_JIT)
 def sign(u):
     return 1.0 if u > 0 else (-1.0 if u < 0 else u)
+
+
+# ---- float32 arithmetic (``scalarf``: float32 in, float32 out, 16 lanes on AVX-512), for the kernels
+# whose float32 code stays in float32 and passes symact.float32's certification against the float64
+# loop on the whole line (``FusedKernel._native32``); the others keep scalar32.  exp is Cody-Waite in
+# float32 with symact._ndtr32's degree-4 correction polynomial (relative error 3e-9 before rounding),
+# 2^k applied as two factors so that subnormal results round once.
+
+_F32 = np.float32
+_E32 = tuple(_F32(c) for c in _NDTR32_E)
+_INV_LN2_32, _L1_32, _L2_32 = _F32(1.4426950408889634), _F32(0.693145751953125), _F32(1.4286068203094172e-06)
+_SHIFT32 = _F32(12582912.0)                   # 1.5 * 2^23: z/ln2 + this rounds to an integer in the low bits
+_SHIFT32_BITS = np.int32(0x4B400000)
+_ONE32, _TWO32, _ZERO32 = _F32(1.0), _F32(2.0), _F32(0.0)
+
+
+@njit(inline="always", **_JIT)
+def _parts32(z):
+    """(m, p1, p2) with e^z = (1 + m) p1 p2 in float32, z clamped to [-104, 89] (NaN kept)."""
+    z = sel(z > _F32(89.0), _F32(89.0), z)
+    z = sel(z < _F32(-104.0), _F32(-104.0), z)
+    t = z * _INV_LN2_32 + _SHIFT32
+    kf = t - _SHIFT32
+    r = (z - kf * _L1_32) - kf * _L2_32          # kf * L1 exact (16-bit L1, |k| < 256)
+    p = (((_E32[4] * r + _E32[3]) * r + _E32[2]) * r + _E32[1]) * r + _E32[0]
+    k = np.float32(t).view(np.int32) - _SHIFT32_BITS  # (Numba widens int32 arithmetic to int64: narrowed back)
+    k1 = k >> 1
+    p1 = np.int32((k1 + 127) << 23).view(np.float32)
+    p2 = np.int32((k - k1 + 127) << 23).view(np.float32)
+    return r + (r * r) * p, p1, p2
+
+
+@njit(inline="always", **_JIT)
+def exp32(z):
+    m, p1, p2 = _parts32(z)
+    return ((_ONE32 + m) * p1) * p2
+
+
+@njit(inline="always", **_JIT)
+def _expm1_32(z):
+    """e^z - 1 for z <= 0: 2^k m + (2^k - 1), both exact but the last rounding for k > -25."""
+    m, p1, p2 = _parts32(z)
+    s = p1 * p2
+    return s * m + (s - _ONE32)
+
+
+@njit(inline="always", **_JIT)
+def sigmoid32(u):
+    e = exp32(-abs(u))
+    r = _ONE32 / (_ONE32 + e)
+    return sel(u >= _ZERO32, r, e * r)
+
+
+@njit(inline="always", **_JIT)
+def _sq1p32(e):
+    """(1 + e)^2 as 1 + e (2 + e): one rounding near 1 where (1 + e)(1 + e) compounds three."""
+    return _ONE32 + e * (_TWO32 + e)
+
+
+@njit(inline="always", **_JIT)
+def dsigmoid32(u):
+    e = exp32(-abs(u))
+    return e / _sq1p32(e)
+
+
+@njit(inline="always", **_JIT)
+def tanh32(u):
+    q = _expm1_32(-_TWO32 * abs(u))
+    return math.copysign(-q / (_TWO32 + q), u)
+
+
+@njit(inline="always", **_JIT)
+def sech2_32(u):
+    e = exp32(-_TWO32 * abs(u))
+    return (_F32(4.0) * e) / _sq1p32(e)
+
+
+@njit(inline="always", **_JIT)
+def dswish32(u):
+    """``_dswish`` in float32 (u clamped to +-1e30 in 1 + u)."""
+    e = exp32(-abs(u))
+    pos = u >= _ZERO32
+    t = _ONE32 + sel(u > _F32(1e30), _F32(1e30), sel(u < _F32(-1e30), _F32(-1e30), u))
+    f = sel(pos, _ONE32, e)
+    return f * (t * sel(pos, e, _ONE32) + f) / _sq1p32(e)
+
+
+@njit(inline="always", **_JIT)
+def ipow32(b, n):
+    """ipow in float32 (the reciprocal of a float32 stays float32)."""
+    if n < 0:
+        b, n = _ONE32 / b, -n
+    r = b
+    for _ in range(n - 1):
+        r *= b
+    return r

@@ -17,16 +17,21 @@ keep them scalar); on AVX-512 hosts the loops are compiled for 8 float64 lanes (
 Policy as the NumPy kernels: every element is computed in float64 and
 rounded once to the output dtype (float32 in -> float32 out; for a float32 result the exp family
 has relative error below 2^-32 instead of 2^-53, 0.004 of its ULP), NaN in -> NaN out, and where
-inf arithmetic gives NaN (|x| > 1e100) the limit of f at that infinity.  The generated source
+inf arithmetic gives NaN (|x| > 1e100) the limit of f at that infinity.  Float32 in and out may
+instead run in float32 arithmetic (``scalarf``, 16 lanes where float64 has 8: sigmoid 0.90 -> 0.63
+ns per element): where every function the kernel calls has a float32 version in the runtime and
+``symact.float32`` certifies that loop against the float64 one on the whole line, the check the
+NumPy kernels' float32 code passes (``FusedKernel._native32``).  The generated source
 is written to the cache directory and imported from there, so Numba's on-disk cache makes
 later processes skip compilation.
 """
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -98,18 +103,35 @@ _SINGLE = {"exp": "exp24", "expm1": "expm1_24", "tanh": "tanh24", "sech2": "sech
            "tanh_softplus": "tanh_softplus24", "sech2_softplus": "sech2_softplus24"}
 
 
+#: the runtime's functions in float32 arithmetic (``native``); a kernel calling any other has no float32 loop
+_NATIVE = {"exp": "exp32", "tanh": "tanh32", "sech2": "sech2_32", "sigmoid": "sigmoid32", "dsigmoid": "dsigmoid32",
+           "dswish": "dswish32", "ipow": "ipow32", "mul_sq": "mul_sq"}
+
+
+class NotNative(Exception):
+    """The expression needs a function the runtime has no float32 version of."""
+
+
 class ScalarPrinter(PythonCodePrinter):
     """Scalar code for one element: ``math`` functions, selects or ternaries for Piecewise, symact's
-    runtime by name (with ``single``, the versions accurate enough for a float32 result)."""
+    runtime by name (with ``single``, the versions accurate enough for a float32 result; with
+    ``native``, float32 arithmetic: float32 constants and the runtime's float32 functions)."""
 
-    def __init__(self, settings=None, single: bool = False):
+    def __init__(self, settings=None, single: bool = False, native: bool = False):
         super().__init__(settings)
-        self._single = single
+        self._single, self._native = single or native, native
 
     def _rt(self, fn: str, *args) -> str:
-        if self._single:
+        if self._native:
+            if fn not in _NATIVE:
+                raise NotNative(fn)
+            fn = _NATIVE[fn]
+        elif self._single:
             fn = _SINGLE.get(fn, fn)
         return f"_rt.{fn}({', '.join(self._print(a) for a in args)})"
+
+    def _number(self, text: str) -> str:
+        return f"np.float32({text})" if self._native else text
 
     def _print_sigmoid(self, e):
         return self._rt("sigmoid", e.args[0])
@@ -135,16 +157,16 @@ class ScalarPrinter(PythonCodePrinter):
         return f"(({u} - {hi}) - {lo})"
 
     def _print_Float(self, e):
-        return repr(float(e))
+        return self._number(repr(float(e)))
 
     def _print_Rational(self, e):
-        return f"{float(e.p)}" if e.q == 1 else repr(float(e))
+        return self._number(f"{float(e.p)}" if e.q == 1 else repr(float(e)))
 
     def _print_Integer(self, e):
-        return f"{float(e.p)}"
+        return self._number(f"{float(e.p)}")
 
     def _print_Half(self, e):
-        return "0.5"
+        return self._number("0.5")
 
     def _print_Pow(self, e, rational=False):
         base, ex = e.args
@@ -154,9 +176,9 @@ class ScalarPrinter(PythonCodePrinter):
             a, u = base.args                      # (the cube of one reciprocal is isru' 0.16 ULP over)
             return f"((1.0/({self._print(a**2)} + {self._print(u)}*{self._print(u)}))*(1.0/{self._print(base)}))"
         if ex.is_Integer and 2 <= abs(int(ex)) <= 4:
-            return f"_rt.ipow({self._print(base)}, {int(ex)})"
+            return f"_rt.{'ipow32' if self._native else 'ipow'}({self._print(base)}, {int(ex)})"
         if ex == -1:
-            return f"(1.0/({self._print(base)}))"
+            return f"({self._number('1.0')}/({self._print(base)}))"
         return super()._print_Pow(e, rational=rational)
 
     def _print_TanhSoftplus(self, e):
@@ -191,7 +213,8 @@ class ScalarPrinter(PythonCodePrinter):
             # (2/3)*x as (x/3)*2, as the NumPy printer does: one correctly rounded division where the
             # rounded constant 0.666... adds an error that cond(x) amplifies (lecun_tanh': 12 ULP)
             sign = "-" if c.p < 0 else ""
-            return f"{sign}(({self._print(rest)})/{float(c.q)!r})*{float(abs(c.p))!r}"
+            q, p = (self._number(repr(float(v))) for v in (c.q, abs(c.p)))
+            return f"{sign}(({self._print(rest)})/{q})*{p}"
         return super()._print_Mul(e)
 
     def _print_sin(self, e):
@@ -270,7 +293,32 @@ def scalar32({arg}):  # results rounded to float32: the runtime's cheaper exp fa
 {body32}
 
 
-{loops}'''
+{loops}{native}'''
+
+#: float32 arithmetic for float32 in and out (used where ``FusedKernel._native32`` certifies it)
+_NATIVE_TEMPLATE = '''
+
+@njit(inline="always", **_JIT)
+def scalarf({arg}):  # float32 arithmetic
+{body}
+
+
+@njit(**_JIT)
+def plainf(xs, out):
+    for i in range(xs.shape[0]):
+        out[i] = scalarf(xs[i])
+
+
+@njit(**_JIT)
+def loopf(xs, out, lim_pos, lim_neg):  # the fix-ups as selects: the loop stays vectorised
+    lp, ln = np.float32(lim_pos), np.float32(lim_neg)
+    big = np.float32(1e30)
+    for i in range(xs.shape[0]):
+        v = xs[i]
+        r = scalarf(v)
+        r = _rt.sel(r == r, r, _rt.sel(v > big, lp, _rt.sel(v < -big, ln, r)))
+        out[i] = _rt.sel(v == v, r, v)
+'''
 
 
 #: the loops, once per scalar function (scalar: float64 results; scalar32: float32 results)
@@ -321,15 +369,24 @@ def source(stable: sp.Expr, var: sp.Symbol, name: str = "kernel") -> str:
 
     settings = {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
     bodies = []
-    for single in (False, True):
+    for single, native in ((False, False), (True, False), (True, True)):
         expr = _fuse_softplus(_without_root_series(swish_primes(stable)) if single else swish_primes(stable))
         subs, (reduced,) = sp.cse(_horner_fma(horner_polynomials(expr)), symbols=sp.numbered_symbols("_t"))
-        printer = ScalarPrinter(settings, single=single)
-        lines = [f"    {printer._print(s)} = {printer.doprint(e)}" for s, e in subs]
-        lines.append(f"    return float({printer.doprint(reduced)})")
+        printer = ScalarPrinter(settings, single=single, native=native)
+        try:
+            lines = [f"    {printer._print(s)} = {printer.doprint(e)}" for s, e in subs]
+            ret = printer.doprint(reduced)
+        except NotNative:
+            bodies.append(None)
+            continue
+        lines.append(f"    return {ret}" if native else f"    return float({ret})")
         bodies.append("\n".join(lines))
     loops = "\n".join(_LOOPS.format(suffix=suffix) for suffix in ("", "32"))
-    return _TEMPLATE.format(name=name, arg=var.name, body=bodies[0], body32=bodies[1], loops=loops)
+    native = bodies[2]
+    if native is not None and "math." in native:   # the C library's: not float32 arithmetic, nor vectorised
+        native = None
+    native = "" if native is None else _NATIVE_TEMPLATE.format(arg=var.name, body=native)
+    return _TEMPLATE.format(name=name, arg=var.name, body=bodies[0], body32=bodies[1], loops=loops, native=native)
 
 
 def _load(src: str, tag: str):
@@ -358,8 +415,9 @@ def _avx512() -> bool:
 
 
 @contextmanager
-def _wide_vectors():
-    """Vectorise with 8 float64 lanes while symact's loops compile (on AVX-512 hosts only).
+def _wide_vectors(lanes: int = 8):
+    """Vectorise with 8 float64 lanes (16 for the float32-arithmetic loops) while symact's loops
+    compile (on AVX-512 hosts only).
 
     LLVM's tuning for AVX-512 CPUs prefers 256-bit vectors (4 lanes), and Numba cannot set the
     per-function preference; LLVM's one knob is the process-wide ``-force-vector-width``.  It is set
@@ -373,7 +431,7 @@ def _wide_vectors():
     from numba.core.compiler_lock import global_compiler_lock
 
     with global_compiler_lock:
-        ll.set_option("symact", "-force-vector-width=8")
+        ll.set_option("symact", f"-force-vector-width={lanes}")
         try:
             yield
         finally:
@@ -412,9 +470,9 @@ def _compiled_wide(mod, name: str):
     from numba import types
 
     fn = getattr(mod, name)
-    a = types.float32[::1] if name.endswith("32") else types.float64[::1]
+    a = types.float32[::1] if name.endswith(("32", "f")) else types.float64[::1]
     args = (a, a) if name.startswith("plain") else (a, a, types.float64, types.float64)
-    with _wide_vectors(), _quiet_llvm():
+    with _wide_vectors(16 if name.endswith("f") else 8), _quiet_llvm():
         fn.compile(args)
     return fn
 
@@ -433,7 +491,7 @@ class FusedKernel:
     def __init__(self, kernel):
         self.kernel, self.name = kernel, kernel.name
         self.source = source(kernel.stable, kernel.var, kernel.name)
-        self._mod = _load(self.source, key("numba-2", "w8" if _avx512() else "", _runtime_stamp(), self.source))
+        self._mod = _load(self.source, key("numba-2", "w8f16" if _avx512() else "", _runtime_stamp(), self.source))
         self._fns: dict[str, Any] = {}
         with np.errstate(all="ignore"):
             far = kernel._fn(np.array([np.inf, -np.inf, 1e300, -1e300]))
@@ -451,6 +509,53 @@ class FusedKernel:
 
     def __repr__(self) -> str:
         return f"<symact numba kernel {self.name}>"
+
+    @cached_property
+    def _native32(self) -> bool:
+        """Whether float32 in and out runs the float32-arithmetic loop (16 lanes where float64 takes 8):
+        its code exists (every function it calls has a float32 version), stays float32 (the compiled
+        scalar returns float32: no float64 constant or call crept in), and symact.float32's
+        certification holds it to 4 ULP + cond less a quarter against the float64 loop on the whole
+        line (the same check as the NumPy kernels' float32 code; cached on disk per source, runtime
+        and platform).  ``SYMACT_FLOAT32=roundtrip`` turns it off."""
+        from numba import types
+
+        from .float32 import certified_range
+
+        if not hasattr(self._mod, "plainf"):
+            return False
+        with _quiet_llvm():
+            self._mod.scalarf.compile((types.float32,))
+        if self._mod.scalarf.nopython_signatures[-1].return_type != types.float32:
+            return False
+        probe = np.array([np.nan, np.inf, -np.inf, 3e38, -3e38, 1e30, -1e30, 1e20, -1e20], np.float32)
+        got = np.empty_like(probe)
+        with np.errstate(all="ignore"):
+            self._fn("plainf")(probe, got)
+        self._plainf = bool(np.isnan(got[0]) and not np.isnan(got[1:]).any())
+
+        def native(v):
+            out = np.empty(v.shape, np.float32)
+            self._run_native(np.ascontiguousarray(v, np.float32), out)
+            return out
+
+        def wide(v):
+            x = np.ascontiguousarray(v, np.float64)
+            out = np.empty_like(x)
+            if self._plain:
+                self._fn("plain")(x, out)
+            else:
+                self._fn("loop")(x, out, *self._lims)
+            return out
+
+        tag = f"\n# numba float32 loop {_runtime_stamp()} {key(self.source)}\n"  # a comment: no new sample points
+        return certified_range(self.kernel.source + tag, native, wide) == (-math.inf, math.inf)
+
+    def _run_native(self, xs, target):
+        if self._plainf:
+            self._fn("plainf")(xs, target)
+        else:
+            self._fn("loopf")(xs, target, *self._lims)
 
     def _fn(self, name: str):
         fn = self._fns.get(name)
@@ -472,7 +577,9 @@ class FusedKernel:
         target = dest.reshape(-1) if direct else np.empty(a.size, np.float64)
         xs = np.ascontiguousarray(a).reshape(-1)
         single = target.dtype == np.float32
-        if self._plain:
+        if single and xs.dtype == np.float32 and self._native32:
+            self._run_native(xs, target)
+        elif self._plain:
             self._fn("plain32" if single else "plain")(xs, target)
         else:
             self._fn("loop32" if single else "loop")(xs, target, *self._lims)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import sympy as sp
 
 pytest.importorskip("numba")
 
@@ -50,3 +51,44 @@ def test_silu_derivative_is_one_helper_without_a_root_series():
     got = fast.grad(np.array([np.nan, np.inf, -np.inf, 0.0, 1e300, -1e300]))
     assert fast._g._plain  # noqa: SLF001
     np.testing.assert_array_equal(got, [np.nan, 1.0, -0.0, 0.5, 1.0, -0.0])
+
+
+NATIVE = ["sigmoid", "silu", "tanh", "softsign", "hardswish", "relu", "hardtanh"]
+
+
+@pytest.mark.parametrize("name", NATIVE)
+def test_float32_loops_run_in_float32_where_certified(name):
+    """Float32 in and out runs ``plainf``/``loopf`` (float32 arithmetic, 16 lanes) when its scalar code
+    compiles to float32 and symact.float32 certifies it against the float64 loop on the whole line;
+    the results are then still held to the goal by test_numba_kernels_meet_the_accuracy_goal."""
+    from numba import types
+
+    fast = symact.get(name).backend("numba")
+    xs = np.linspace(-30, 30, 4001, dtype=np.float32)
+    for fn, attr in ((fast, "_f"), (fast.grad, "_g")):
+        got = fn(xs)
+        k = getattr(fast, attr)
+        assert k._native32, name  # noqa: SLF001
+        assert k._mod.scalarf.nopython_signatures[-1].return_type == types.float32  # noqa: SLF001
+        assert got.dtype == np.float32 and np.isnan(fn(np.array([np.nan], np.float32))[0])
+
+
+def test_float32_loops_fall_back_where_not_float32_or_not_certified(monkeypatch):
+    """gelu calls Phi (no float32 version: no float32 code at all); threshold's float32 comparison with
+    0.1 rounded to float32 takes x = 0.1f the wrong way (certification fails there); and
+    ``SYMACT_FLOAT32=roundtrip`` turns the float32 loops off."""
+    assert not hasattr(numba_backend.FusedKernel(symact.get("gelu").kernel)._mod, "plainf")  # noqa: SLF001
+    th = numba_backend.FusedKernel(symact.get("threshold").kernel)
+    assert hasattr(th._mod, "plainf") and not th._native32  # noqa: SLF001
+    assert th(np.array([0.1], np.float32))[0] == np.float32(0.1)
+    monkeypatch.setenv("SYMACT_FLOAT32", "roundtrip")
+    assert not numba_backend.FusedKernel(symact.get("sigmoid").kernel)._native32  # noqa: SLF001
+
+
+def test_native_printer_keeps_constants_in_float32():
+    x = sp.Symbol("x", real=True)
+    p = numba_backend.ScalarPrinter({"fully_qualified_modules": True}, native=True)
+    assert p.doprint(x / 3 + sp.Rational(1, 2) + 1 / (1 + x)) == \
+        "((x)/np.float32(3.0))*np.float32(1.0) + np.float32(0.5) + (np.float32(1.0)/(x + np.float32(1.0)))"
+    with pytest.raises(numba_backend.NotNative):
+        p.doprint(sp.erf(x) + symact.functions.softplus(x))

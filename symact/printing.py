@@ -116,7 +116,7 @@ class KernelPrinter(SciPyPrinter):
                 isinstance(pieces[0][1], sp.core.relational._Inequality):
             # e where c, else a constant (threshold): select the constant on the negated comparison,
             # so NaN (which fails every comparison) lands on e and stays NaN; the other order sent it
-            # to the constant and needed the guard's extra pass over input and result (2.65 -> x the
+            # to the constant and needed the guard's extra pass over input and result (threshold 2.65 -> 2.4x the
             # copy floor).  Equal for every non-NaN input.
             (e, c), _ = expr.args
             return f"{where}({self._print(~c)}, {self._print(last)}, {self._print(e)})"

@@ -28,7 +28,6 @@ later processes skip compilation.
 from __future__ import annotations
 
 import importlib.util
-import math
 import sys
 from contextlib import contextmanager
 from functools import cached_property, lru_cache
@@ -501,11 +500,24 @@ class FusedKernel:
         # The loop's fix-ups (NaN in -> NaN out; the limit where inf arithmetic gives NaN) cost 20% of
         # a sigmoid.  A NaN takes one path through the scalar code (every comparison is false), so one
         # probe tells whether NaN comes out by itself; the far probe whether any limit is needed.
-        probe = np.array([np.nan, np.inf, -np.inf, 1e300, -1e300, 1e200, -1e200, 1e100, -1e100])
+        self._plain = self._fixups_unneeded("plain", [1e300, 1e200, 1e100])
+
+    def _fixups_unneeded(self, loop: str, far: list[float]) -> bool:
+        """Whether ``loop`` (the loop without fix-ups) gives NaN for NaN and no NaN at +-inf and +-far."""
+        dt = np.float32 if loop.endswith("f") else np.float64
+        probe = np.array([np.nan, np.inf, -np.inf, *(s * v for v in far for s in (1, -1))], dt)
         got = np.empty_like(probe)
         with np.errstate(all="ignore"):
-            self._fn("plain")(probe, got)
-        self._plain = bool(np.isnan(got[0]) and not np.isnan(got[1:]).any())
+            self._fn(loop)(probe, got)
+        return bool(np.isnan(got[0]) and not np.isnan(got[1:]).any())
+
+    def _run(self, xs, target):
+        """The float64-arithmetic loop for ``target``'s dtype: without fix-ups where the probe allows."""
+        single = target.dtype == np.float32
+        if self._plain:
+            self._fn("plain32" if single else "plain")(xs, target)
+        else:
+            self._fn("loop32" if single else "loop")(xs, target, *self._lims)
 
     def __repr__(self) -> str:
         return f"<symact numba kernel {self.name}>"
@@ -520,7 +532,7 @@ class FusedKernel:
         and platform).  ``SYMACT_FLOAT32=roundtrip`` turns it off."""
         from numba import types
 
-        from .float32 import certified_range
+        from .float32 import EVERYWHERE, certified_range
 
         if not hasattr(self._mod, "plainf"):
             return False
@@ -528,11 +540,7 @@ class FusedKernel:
             self._mod.scalarf.compile((types.float32,))
         if self._mod.scalarf.nopython_signatures[-1].return_type != types.float32:
             return False
-        probe = np.array([np.nan, np.inf, -np.inf, 3e38, -3e38, 1e30, -1e30, 1e20, -1e20], np.float32)
-        got = np.empty_like(probe)
-        with np.errstate(all="ignore"):
-            self._fn("plainf")(probe, got)
-        self._plainf = bool(np.isnan(got[0]) and not np.isnan(got[1:]).any())
+        self._plainf = self._fixups_unneeded("plainf", [3e38, 1e30, 1e20])
 
         def native(v):
             out = np.empty(v.shape, np.float32)
@@ -542,14 +550,11 @@ class FusedKernel:
         def wide(v):
             x = np.ascontiguousarray(v, np.float64)
             out = np.empty_like(x)
-            if self._plain:
-                self._fn("plain")(x, out)
-            else:
-                self._fn("loop")(x, out, *self._lims)
+            self._run(x, out)
             return out
 
         tag = f"\n# numba float32 loop {_runtime_stamp()} {key(self.source)}\n"  # a comment: no new sample points
-        return certified_range(self.kernel.source + tag, native, wide) == (-math.inf, math.inf)
+        return certified_range(self.kernel.source + tag, native, wide) == EVERYWHERE
 
     def _run_native(self, xs, target):
         if self._plainf:
@@ -576,13 +581,10 @@ class FusedKernel:
         direct = dest.dtype in (np.float32, np.float64) and dest.shape == a.shape and dest.flags.c_contiguous
         target = dest.reshape(-1) if direct else np.empty(a.size, np.float64)
         xs = np.ascontiguousarray(a).reshape(-1)
-        single = target.dtype == np.float32
-        if single and xs.dtype == np.float32 and self._native32:
+        if target.dtype == np.float32 and xs.dtype == np.float32 and self._native32:
             self._run_native(xs, target)
-        elif self._plain:
-            self._fn("plain32" if single else "plain")(xs, target)
         else:
-            self._fn("loop32" if single else "loop")(xs, target, *self._lims)
+            self._run(xs, target)
         if not direct:
             np.copyto(dest, target.reshape(a.shape), casting="same_kind")
         return dest[()] if out is None and a.ndim == 0 else dest

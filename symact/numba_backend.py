@@ -243,6 +243,21 @@ class ScalarPrinter(PythonCodePrinter):
             out = f"_rt.sel({self._print(c)}, {self._print(v)}, {out})"
         return out
 
+    def _print_Relational(self, e):
+        """In float32 arithmetic, x compared with a bound c float32 cannot hold compares with the largest
+        float32 below c, as ``float32.narrow_source`` does for NumPy: x > c iff x > c_down for float32
+        x (threshold's ``x > 0.1`` keeps its decision at x = float32(0.1))."""
+        lhs, rhs = e.args
+        exact = lhs.is_Symbol or (-lhs).is_Symbol or (isinstance(lhs, sp.Abs) and lhs.args[0].is_Symbol)
+        if self._native and exact and rhs.is_number and e.rel_op in ("<", "<=", ">", ">="):
+            from .float32 import _down, _f32
+
+            c = float(rhs)
+            if not _f32(c):
+                op = ">" if e.rel_op.startswith(">") else "<="
+                return f"({self._print(lhs)} {op} {self._number(repr(_down(c)))})"
+        return super()._print_Relational(e)
+
     def _print_Or(self, e):  # both sides evaluated: no branch in the loop (the operands are comparisons)
         return "(" + " | ".join(f"({self._print(a)})" for a in e.args) + ")"
 

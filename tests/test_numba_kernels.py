@@ -53,7 +53,7 @@ def test_silu_derivative_is_one_helper_without_a_root_series():
     np.testing.assert_array_equal(got, [np.nan, 1.0, -0.0, 0.5, 1.0, -0.0])
 
 
-NATIVE = ["sigmoid", "silu", "tanh", "softsign", "hardswish", "relu", "hardtanh"]
+NATIVE = ["sigmoid", "silu", "tanh", "softsign", "hardswish", "relu", "hardtanh", "threshold"]
 
 
 @pytest.mark.parametrize("name", NATIVE)
@@ -74,15 +74,31 @@ def test_float32_loops_run_in_float32_where_certified(name):
 
 
 def test_float32_loops_fall_back_where_not_float32_or_not_certified(monkeypatch):
-    """gelu calls Phi (no float32 version: no float32 code at all); threshold's float32 comparison with
-    0.1 rounded to float32 takes x = 0.1f the wrong way (certification fails there); and
+    """gelu calls Phi (no float32 version: no float32 code at all); gelu_sigmoid's float32 code exists
+    but fails certification against the float64 loop, so it keeps the float64 loop (and its accuracy);
     ``SYMACT_FLOAT32=roundtrip`` turns the float32 loops off."""
     assert not hasattr(numba_backend.FusedKernel(symact.get("gelu").kernel)._mod, "plainf")  # noqa: SLF001
-    th = numba_backend.FusedKernel(symact.get("threshold").kernel)
-    assert hasattr(th._mod, "plainf") and not th._native32  # noqa: SLF001
-    assert th(np.array([0.1], np.float32))[0] == np.float32(0.1)
+    gs = numba_backend.FusedKernel(symact.get("gelu_sigmoid").kernel)
+    assert hasattr(gs._mod, "plainf") and not gs._native32  # noqa: SLF001
     monkeypatch.setenv("SYMACT_FLOAT32", "roundtrip")
     assert not numba_backend.FusedKernel(symact.get("sigmoid").kernel)._native32  # noqa: SLF001
+
+
+def test_native_printer_rounds_bounds_down_for_float32():
+    """x > 0.1 in float32 arithmetic compares with the largest float32 below 0.1, so x = float32(0.1)
+    (0.10000000149 > 0.1) takes the branch float64 gives it: threshold's float32 loop is certified."""
+    x = sp.Symbol("x", real=True)
+    p = numba_backend.ScalarPrinter({"fully_qualified_modules": True}, native=True)
+    down = float(np.nextafter(np.float32(0.1), np.float32(0)))
+    assert p.doprint(x > 0.1) == p.doprint(x >= 0.1) == f"(x > np.float32({down!r}))"
+    assert p.doprint(x < 0.1) == p.doprint(x <= 0.1) == f"(x <= np.float32({down!r}))"
+    assert p.doprint(x > 0.5) == "(x > np.float32(0.5))"  # float32 holds 0.5: unchanged
+    th = symact.get("threshold").backend("numba")
+    at = np.array([np.float32(0.1), np.nextafter(np.float32(0.1), np.float32(0)), np.float32(0.2),
+                   np.nan, -np.inf, np.inf], np.float32)
+    np.testing.assert_array_equal(th(at), [np.float32(0.1), 20, np.float32(0.2), np.nan, 20, np.inf])
+    np.testing.assert_array_equal(th.grad(at), [1, 0, 1, np.nan, 0, 1])
+    assert th._f._native32 and th._g._native32  # noqa: SLF001
 
 
 def test_native_printer_keeps_constants_in_float32():

@@ -397,6 +397,13 @@ def _down(c: float) -> float:
     return float(f)
 
 
+def narrowed(op: str, c: float) -> tuple[str, float] | None:
+    """A comparison ``x op c`` (op one of > >= < <=) of a float32 value x with a bound float32 cannot
+    hold, as the one on the largest float32 below c that decides alike: x > c iff x > c_down, and
+    x < c iff x <= c_down.  None where float32 holds c (the comparison stays as it is)."""
+    return None if _f32(c) else (">" if op.startswith(">") else "<=", _down(c))
+
+
 def _truncate(coeffs: list[float], r: float, squared: bool) -> list[float]:
     """Coefficients (highest degree first) without the leading terms float32 cannot see: dropped
     while their sum at |u| = r stays below 2^-30 of the polynomial's value there (1/64 ULP; inside
@@ -474,9 +481,9 @@ class _Narrow(ast.NodeTransformer):
         args = node.args
         if name in ("greater", "greater_equal", "less", "less_equal") and len(args) == 2 and self._exact(args[0]):
             c = _const(args[1])
-            if c is not None and not _f32(c):
-                node.func = ast.Name("greater" if name.startswith("greater") else "less_equal", ast.Load())
-                node.args = [args[0], ast.Constant(_down(c))]
+            if c is not None and (nb := narrowed(">" if name.startswith("greater") else "<", c)):
+                node.func = ast.Name("greater" if nb[0] == ">" else "less_equal", ast.Load())
+                node.args = [args[0], ast.Constant(nb[1])]
         elif name == "symact_series" and len(args) >= 4 and isinstance(args[2], ast.Tuple):
             coeffs = [_const(c) for c in args[2].elts]
             r, power = _const(args[1]), _const(args[4]) if len(args) > 4 else None

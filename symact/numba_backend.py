@@ -250,12 +250,11 @@ class ScalarPrinter(PythonCodePrinter):
         lhs, rhs = e.args
         exact = lhs.is_Symbol or (-lhs).is_Symbol or (isinstance(lhs, sp.Abs) and lhs.args[0].is_Symbol)
         if self._native and exact and rhs.is_number and e.rel_op in ("<", "<=", ">", ">="):
-            from .float32 import _down, _f32
+            from .float32 import narrowed
 
-            c = float(rhs)
-            if not _f32(c):
-                op = ">" if e.rel_op.startswith(">") else "<="
-                return f"({self._print(lhs)} {op} {self._number(repr(_down(c)))})"
+            nb = narrowed(e.rel_op, float(rhs))
+            if nb:
+                return f"({self._print(lhs)} {nb[0]} {self._number(repr(nb[1]))})"
         return super()._print_Relational(e)
 
     def _print_Or(self, e):  # both sides evaluated: no branch in the loop (the operands are comparisons)

@@ -213,24 +213,26 @@ def symact_const(u, c, out=None):
     return _into(out, r)
 
 
-def symact_series(u, r, coeffs, general, power=None, out=None):
+def symact_series(u, r, coeffs, general, power=None, out=None, rational=None):
     """``general``, with the polynomial (Horner, highest coefficient first) where |u| < r.
 
     A Taylor series near a root replaces a formula that cancels there; it is needed on a
     small part of the input, so it is evaluated only there (in place, same operation order).
-    With ``power`` k the series is odd or even: u**k times the polynomial in u*u.
+    With ``power`` k the series is odd or even: u**k times the polynomial in u*u.  ``rational``
+    (numerator, denominator): the same polynomial as a rational of fewer steps (symact.economise).
     """
     u = np.asarray(u)
     g = np.asarray(general)
-    idx = np.flatnonzero(np.less(np.abs(u), r))  # flat indices: take/put are 2x faster than a mask
+    idx = np.flatnonzero(np.less(np.abs(u), r))  # flat indices: take is 2x faster than a mask
     p = None
     if idx.size:  # the series first: ``out`` may be u itself
         v = u.take(idx)
-        w = v if power is None else v * v
-        p = np.full_like(v, coeffs[0])
-        for c in coeffs[1:]:
-            p *= w
-            p += c
+        w = v if power is None else np.multiply(v, v)
+        if rational is None:
+            p = _horner(w, coeffs)
+        else:
+            p = _horner(w, rational[0])
+            p /= _horner(w, rational[1])
         for _ in range(power or 0):
             p *= v
     if out is None:
@@ -238,8 +240,22 @@ def symact_series(u, r, coeffs, general, power=None, out=None):
     else:
         np.copyto(out, g)
     if p is not None:
-        out.put(idx, p)
+        if out.flags.c_contiguous:
+            out.reshape(-1)[idx] = p  # 3x faster than out.put(idx, p)
+        else:
+            out.put(idx, p)
     return out
+
+
+def _horner(w, coeffs):
+    """The polynomial (highest coefficient first) at w, in w's dtype, the first step a multiply-add."""
+    dt = w.dtype.type
+    p = np.multiply(w, dt(coeffs[0]))
+    p += dt(coeffs[1])
+    for c in coeffs[2:]:
+        p *= w
+        p += dt(c)
+    return p
 
 
 def symact_cube(u):

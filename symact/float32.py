@@ -425,6 +425,17 @@ def _truncate(coeffs: list[float], r: float, squared: bool) -> list[float]:
     return coeffs[k:]
 
 
+def _keep_rational_if_cheaper(call: ast.Call, kept: list[float]) -> None:
+    """Drops a series call's ``rational=`` (symact.economise: valid out to ``_widen``'s radius) where
+    the polynomial float32 keeps (``_truncate``) takes no more steps than it (the division counts one)."""
+    for kw in call.keywords:
+        if kw.arg == "rational" and isinstance(kw.value, ast.Tuple):
+            num, den = kw.value.elts
+            if len(num.elts) + len(den.elts) - 1 >= len(kept) - 1:
+                call.keywords.remove(kw)
+            return
+
+
 def _widen(coeffs: list[float], r: float, squared: bool) -> float:
     """The series radius for float32: up to 1.5 r while the three highest terms stay below 2^-36 of
     the polynomial's value at the edge (the unseen terms beyond them are smaller still).
@@ -492,6 +503,7 @@ class _Narrow(ast.NodeTransformer):
                 kept = _truncate(coeffs, r, power is not None)
                 args[1] = ast.Constant(r)
                 args[2] = ast.Tuple([ast.Constant(c) for c in kept], ast.Load())
+                _keep_rational_if_cheaper(node, kept)
         elif name == "symact_in" and len(args) >= 5 and self._exact(args[0]):
             for i, flag in ((1, 0), (2, 1)):  # lo: u > lo_down; hi: u <= hi_down
                 c = _const(args[i])
@@ -549,6 +561,7 @@ class _ForFloat32Results(ast.NodeTransformer):
         if r is not None and None not in coeffs:
             kept = _truncate(coeffs, r, len(node.args) > 4)
             node.args[2] = ast.Tuple([ast.Constant(c) for c in kept], ast.Load())
+            _keep_rational_if_cheaper(node, kept)
         return node
 
 

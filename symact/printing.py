@@ -156,9 +156,12 @@ class KernelPrinter(SciPyPrinter):
     def _print_TaylorSeries(self, expr):
         u, r, general, power, *coeffs = expr.args
         fn = self._module_format("symact._runtime.symact_series")
-        cs = ", ".join(repr(float(c)) for c in coeffs)
+        cs = tuple(float(c) for c in coeffs)
         tail = "" if power < 0 else f", {int(power)}"
-        return f"{fn}({self._print(u)}, {self._print(r)}, ({cs}), {self._print(general)}{tail})"
+        rat = getattr(self, "rationals", {}).get(cs)  # symact.economise: the same accuracy in fewer steps
+        if rat is not None:
+            tail += f", rational=({rat[0]!r}, {rat[1]!r})"
+        return f"{fn}({self._print(u)}, {self._print(r)}, {cs!r}, {self._print(general)}{tail})"
 
     def _print_Relational(self, expr):
         op = {"==": "equal", "!=": "not_equal", "<": "less", "<=": "less_equal",
@@ -280,15 +283,16 @@ class TaylorSeries(sp.Function):
     Horner steps only where |u| < r (``where`` would evaluate them on every element)."""
 
 
-def series_parts(expr) -> tuple | None:
-    """(u, r, coeffs, power, general) of a Piecewise ((Taylor polynomial in u, |u| < r), (general, True))."""
+def series_parts(expr, symbol_only: bool = True) -> tuple | None:
+    """(u, r, coeffs, power, general) of a Piecewise ((Taylor polynomial in u, |u| < r), (general, True));
+    u a symbol (as printed, a root shift already a common subexpression) unless not ``symbol_only``."""
     if not isinstance(expr, sp.Piecewise) or len(expr.args) != 2 or expr.args[1][1] != sp.true:
         return None
     (poly, cond), (general, _) = expr.args
     if not (isinstance(cond, sp.StrictLessThan) and isinstance(cond.lhs, sp.Abs) and cond.rhs.is_number):
         return None
     u = cond.lhs.args[0]
-    if not (u.is_Symbol and poly.is_polynomial(u)):
+    if not ((u.is_Symbol or not symbol_only) and poly.is_polynomial(u)):
         return None
     coeffs = sp.Poly(poly, u).all_coeffs()
     if len(coeffs) < 8 or not all(c.is_number for c in coeffs):
@@ -534,6 +538,9 @@ def step_indicators(expr: sp.Piecewise) -> sp.Expr | None:
     return sp.Add(*terms) if terms else None
 
 
-def new_printer() -> KernelPrinter:
-    """A printer configured as lambdify configures its own (short names, imports collected)."""
-    return KernelPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
+def new_printer(rationals: dict | None = None) -> KernelPrinter:
+    """A printer configured as lambdify configures its own (short names, imports collected);
+    ``rationals``: the rational form of series pieces, by their coefficients (``symact.economise``)."""
+    p = KernelPrinter({"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": True})
+    p.rationals = rationals or {}
+    return p

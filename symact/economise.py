@@ -58,10 +58,13 @@ def series_pieces(expr: sp.Expr, var: sp.Symbol):
 def rationals(expr: sp.Expr, var: sp.Symbol) -> dict[tuple[float, ...], Rational]:
     """The rational to print for each series piece of ``expr`` that has one, keyed by its coefficients."""
     found = {}
-    for coeffs, r, power, truth in series_pieces(expr, var):
-        rat = rational(coeffs, r, power >= 0, truth)
-        if rat is not None:
-            found[coeffs] = rat
+    try:
+        for coeffs, r, power, truth in series_pieces(expr, var):
+            rat = rational(coeffs, r, power >= 0, truth)
+            if rat is not None:
+                found[coeffs] = rat
+    except Exception:  # noqa: BLE001 - an optimisation: a formula mpmath cannot evaluate keeps its polynomials
+        return found
     return found
 
 

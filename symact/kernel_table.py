@@ -23,7 +23,8 @@ _HERE = Path(__file__).parent
 TABLE = _HERE / "_kernel_table.py"
 #: the modules whose text decides a built-in kernel's source
 INPUTS = ("activation.py", "catalogue.py", "catalogue_frameworks.py", "catalogue_literature.py", "definition.py",
-          "derivation.py", "functions.py", "kernels.py", "printing.py", "rewriting.py", "_runtime.py", "float32.py")
+          "derivation.py", "functions.py", "kernels.py", "printing.py", "rewriting.py", "economise.py", "_runtime.py",
+          "float32.py")
 
 _shadowed: set[str] = set()
 

@@ -71,3 +71,16 @@ def test_series_with_rational_and_strided_out(dtype):
     assert not buf[:, 1].any()
     np.testing.assert_array_equal(symact_series(u, 1.0, (1.0, 2.0), general),
                                   np.where(near, u + dtype(2), 7.0).astype(dtype))
+
+
+def test_a_formula_mpmath_cannot_evaluate_keeps_its_polynomial():
+    import sympy as sp
+
+    from symact.functions import x
+
+    class Opaque(sp.Function):  # no mpmath form: the truth cannot be computed
+        pass
+
+    poly = sum(sp.Float(1.0 / (k + 1)) * x**k for k in range(12))
+    expr = sp.Piecewise((sp.horner(poly), sp.Abs(x) < 0.5), (Opaque(x) - x, True))
+    assert economise.rationals(expr, x) == {}

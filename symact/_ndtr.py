@@ -49,6 +49,8 @@ import threading
 
 import numpy as np
 
+from ._runtime import horner as _horner
+
 __all__ = ["ndtr"]
 
 # ---------------------------------------------------------------------------------------------
@@ -283,15 +285,6 @@ def _work():
     if w is None:
         w = _tls.w = _Work()
     return w
-
-
-def _horner(x, c, out):
-    _mul(x, c[0], out)
-    _add(out, c[1], out)
-    for k in c[2:]:
-        _mul(out, x, out)
-        _add(out, k, out)
-    return out
 
 
 def _central(u, out, w):

@@ -32,8 +32,8 @@ import threading
 
 import numpy as np
 
-from ._ndtr import _horner  # Horner with out=, lowest cost per step
 from ._runtime import INV_SQRT_2PI
+from ._runtime import horner as _horner
 
 __all__ = ["gauss32", "ndtr32", "ndtr_xpdf32"]
 

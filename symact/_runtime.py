@@ -229,10 +229,10 @@ def symact_series(u, r, coeffs, general, power=None, out=None, rational=None):
         v = u.take(idx)
         w = v if power is None else np.multiply(v, v)
         if rational is None:
-            p = _horner(w, coeffs)
+            p = horner(w, coeffs)
         else:
-            p = _horner(w, rational[0])
-            p /= _horner(w, rational[1])
+            p = horner(w, rational[0])
+            p /= horner(w, rational[1])
         for _ in range(power or 0):
             p *= v
     if out is None:
@@ -247,15 +247,15 @@ def symact_series(u, r, coeffs, general, power=None, out=None, rational=None):
     return out
 
 
-def _horner(w, coeffs):
-    """The polynomial (highest coefficient first) at w, in w's dtype, the first step a multiply-add."""
-    dt = w.dtype.type
-    p = np.multiply(w, dt(coeffs[0]))
-    p += dt(coeffs[1])
-    for c in coeffs[2:]:
-        p *= w
-        p += dt(c)
-    return p
+def horner(x, c, out=None):
+    """The polynomial c (highest coefficient first) at x, the first step a multiply-add, into ``out``
+    when given.  Coefficients as they come: Python floats (weak) or 0-d arrays of x's dtype keep it."""
+    out = np.multiply(x, c[0], out=out)
+    np.add(out, c[1], out=out)
+    for k in c[2:]:
+        np.multiply(out, x, out=out)
+        np.add(out, k, out=out)
+    return out
 
 
 def symact_cube(u):

@@ -18,6 +18,8 @@ the polynomial, where fused multiply-adds cost less than a division.
 """
 from __future__ import annotations
 
+import contextlib
+
 import mpmath
 import sympy as sp
 
@@ -58,13 +60,11 @@ def series_pieces(expr: sp.Expr, var: sp.Symbol):
 def rationals(expr: sp.Expr, var: sp.Symbol) -> dict[tuple[float, ...], Rational]:
     """The rational to print for each series piece of ``expr`` that has one, keyed by its coefficients."""
     found = {}
-    try:
+    with contextlib.suppress(Exception):  # an optimisation: a formula mpmath cannot evaluate keeps its polynomials
         for coeffs, r, power, truth in series_pieces(expr, var):
             rat = rational(coeffs, r, power >= 0, truth)
             if rat is not None:
                 found[coeffs] = rat
-    except Exception:  # noqa: BLE001 - an optimisation: a formula mpmath cannot evaluate keeps its polynomials
-        return found
     return found
 
 

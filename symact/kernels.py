@@ -26,7 +26,6 @@ _HERE = Path(__file__).parent
 #: key of cached stable forms: a version plus the source of the module that decides what a stable
 #: form is (rewriting.py), so an edited rule set never reads a form cached by an older one
 STABLE_VERSION = "5-" + key((_HERE / "rewriting.py").read_bytes())
-RATIONAL_VERSION = "1-" + key((_HERE / "economise.py").read_bytes(), (_HERE / "float32.py").read_bytes())
 
 _F64, _F32 = np.dtype(np.float64), np.dtype(np.float32)
 _COMPUTE = {np.dtype(np.float16): np.float16, np.dtype(np.float32): np.float32, np.dtype(np.float64): np.float64}
@@ -321,7 +320,9 @@ def print_source(stable: sp.Expr, var: sp.Symbol) -> str:
 
     if stable.is_number:
         return f"def _lambdifygenerated({var}):\n    return symact_const({var}, {float(stable)!r})\n"
-    rats = cached("rational", key(RATIONAL_VERSION, sp.srepr(stable)), lambda: rationals(stable, var)) \
+    # keyed by the modules that decide them (economise.py; float32.py's radius), read when printing
+    version = key("1", *((_HERE / m).read_bytes() for m in ("economise.py", "float32.py")))
+    rats = cached("rational", key(version, sp.srepr(stable)), lambda: rationals(stable, var)) \
         if stable.has(sp.Piecewise) else {}
     fn = sp.lambdify(var, kernel_nodes(stable), modules=["scipy", "numpy"], printer=new_printer(rats), cse=True,
                      docstring_limit=0)

@@ -73,19 +73,26 @@ def _cond(c, t, v):
     return sum(abs(a * t**k) for k, a in enumerate(reversed(c))) / abs(v)
 
 
-def _fits(p, q, pts, want, poly, tol) -> bool:
-    """P/Q at most ``tol`` (relative) further from ``want`` than the polynomial is, at each point."""
+def _targets(pts, want, poly) -> list:
+    """(t, truth, polynomial's value, cancellation limit) per point where the truth is a finite nonzero:
+    what every candidate is held to, computed once."""
+    out = []
     for t, w in zip(pts, want, strict=True):
         if w == 0 or not mpmath.isfinite(w):
             continue
+        tv = mpmath.polyval(poly, t)
+        out.append((t, w, abs(tv - w), max(2, _cond(poly, t, tv))))  # P, Q cancel no more than the polynomial
+    return out
+
+
+def _fits(p, q, targets, tol) -> bool:
+    """P/Q at most ``tol`` (relative) further from the truth than the polynomial is, at each point."""
+    for t, w, poly_err, limit in targets:
         qv = mpmath.polyval(q, t)
         if qv < 0.5:
             return False
-        pv, tv = mpmath.polyval(p, t), mpmath.polyval(poly, t)
-        if abs(pv / qv - w) > abs(tv - w) + tol * abs(w):
-            return False
-        limit = max(2, _cond(poly, t, tv))  # P and Q cancel no more than the polynomial does
-        if _cond(p, t, pv) > limit or _cond(q, t, qv) > limit:
+        pv = mpmath.polyval(p, t)
+        if abs(pv / qv - w) > poly_err + tol * abs(w) or _cond(p, t, pv) > limit or _cond(q, t, qv) > limit:
             return False
     return True
 
@@ -112,12 +119,12 @@ def rational(coeffs, r: float, squared: bool, truth) -> Rational | None:
                     out.append(mpmath.nan)
             return out
 
-        (t_near, u_near), (t_far, u_far) = grid(r, _GRID), grid(r32, _GRID)
-        w_near, w_far = values(u_near), values(u_far)
-        (t_c, u_c) = grid(r32, 8)
-        w_c = values(u_c)
         taylor = [mpmath.mpf(c) for c in reversed(coeffs)]  # lowest degree first
         poly = taylor[::-1]
+        (t_near, u_near), (t_far, u_far), (t_c, u_c) = grid(r, _GRID), grid(r32, _GRID), grid(r32, 8)
+        near = _targets(t_near, values(u_near), poly)
+        far = _targets(t_far, values(u_far), poly)
+        coarse = _targets(t_c, values(u_c), poly)
         budget = (1 - MIN_SAVING) * (n - 1)
         for steps in range(2, int(budget) + 1):  # L + M Horner steps and the division
             for m in range(1, steps):
@@ -132,8 +139,7 @@ def rational(coeffs, r: float, squared: bool, truth) -> Rational | None:
                     continue
                 p = [mpmath.mpf(float(c / q[0])) for c in reversed(p)]  # as printed
                 q = [mpmath.mpf(float(c / q[0])) for c in reversed(q)]
-                if _fits(p, q, t_c, w_c, poly, mpmath.mpf(2) ** -36) and \
-                        _fits(p, q, t_near, w_near, poly, mpmath.mpf(2) ** -56) and \
-                        _fits(p, q, t_far, w_far, poly, mpmath.mpf(2) ** -36):
+                if _fits(p, q, coarse, mpmath.mpf(2) ** -36) and _fits(p, q, near, mpmath.mpf(2) ** -56) and \
+                        _fits(p, q, far, mpmath.mpf(2) ** -36):
                     return tuple(float(c) for c in p), tuple(float(c) for c in q)
     return None

@@ -97,14 +97,14 @@ def _horner_fma(expr: sp.Expr) -> sp.Expr:
 
 
 #: runtime functions with a cheaper version for results rounded to float32 (``_numba_runtime``)
-_SINGLE = {"exp": "exp24", "expm1": "expm1_24", "tanh": "tanh24", "sech2": "sech2_24", "sigmoid": "sigmoid24",
-           "dsigmoid": "dsigmoid24", "dswish": "dswish24", "softplus": "softplus24", "ndtr": "ndtr24",
-           "tanh_softplus": "tanh_softplus24", "sech2_softplus": "sech2_softplus24"}
+_SINGLE = {"exp": "exp24", "exp_neg": "exp24", "expm1": "expm1_24", "tanh": "tanh24", "sech2": "sech2_24",
+           "sigmoid": "sigmoid24", "dsigmoid": "dsigmoid24", "dswish": "dswish24", "softplus": "softplus24",
+           "ndtr": "ndtr24", "tanh_softplus": "tanh_softplus24", "sech2_softplus": "sech2_softplus24"}
 
 
 #: the runtime's functions in float32 arithmetic (``native``); a kernel calling any other has no float32 loop
-_NATIVE = {"exp": "exp32", "tanh": "tanh32", "sech2": "sech2_32", "sigmoid": "sigmoid32", "dsigmoid": "dsigmoid32",
-           "dswish": "dswish32", "ipow": "ipow32", "mul_sq": "mul_sq"}
+_NATIVE = {"exp": "exp32", "exp_neg": "exp32", "tanh": "tanh32", "sech2": "sech2_32", "sigmoid": "sigmoid32",
+           "dsigmoid": "dsigmoid32", "dswish": "dswish32", "ipow": "ipow32", "mul_sq": "mul_sq"}
 
 
 class NotNative(Exception):
@@ -142,8 +142,8 @@ class ScalarPrinter(PythonCodePrinter):
         return self._rt("ndtr", e.args[0])
 
     # the exp family: the runtime's vectorisable versions, not the C library's (one call per element)
-    def _print_exp(self, e):
-        return self._rt("exp", e.args[0])
+    def _print_exp(self, e):  # an argument SymPy knows is <= 0 (-x**2/2) needs no overflow clamp
+        return self._rt("exp_neg" if e.args[0].is_nonpositive else "exp", e.args[0])
 
     def _print_expm1(self, e):
         return self._rt("expm1", e.args[0])

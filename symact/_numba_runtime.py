@@ -506,6 +506,13 @@ def ipow(b, n):
 
 
 @njit(inline="always", **_JIT)
+def mul_tail(a, d):
+    """a*d for d a factor decaying faster than any power (numba_backend._tail_product): where d is 0,
+    a zero of a's sign, also for a = +-inf (the limit, where inf*0 would be NaN).  Any float type."""
+    return sel(d == 0.0, sel(a < 0.0, -d, d), a * d)
+
+
+@njit(inline="always", **_JIT)
 def mul_sq(a, r):
     return (a * r) * r
 

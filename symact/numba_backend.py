@@ -104,11 +104,33 @@ _SINGLE = {"exp": "exp24", "exp_neg": "exp24", "expm1": "expm1_24", "tanh": "tan
 
 #: the runtime's functions in float32 arithmetic (``native``); a kernel calling any other has no float32 loop
 _NATIVE = {"exp": "exp32", "exp_neg": "exp32", "tanh": "tanh32", "sech2": "sech2_32", "sigmoid": "sigmoid32",
-           "dsigmoid": "dsigmoid32", "dswish": "dswish32", "ipow": "ipow32", "mul_sq": "mul_sq"}
+           "dsigmoid": "dsigmoid32", "dswish": "dswish32", "ipow": "ipow32", "mul_sq": "mul_sq",
+           "mul_tail": "mul_tail"}
 
 
 class NotNative(Exception):
     """The expression needs a function the runtime has no float32 version of."""
+
+
+def _tail_product(e: sp.Mul) -> tuple[sp.Expr, sp.Expr] | None:
+    """(a, d) when ``e`` is c*x**k times one factor d that decays faster than any power on one side
+    (exp of a nonpositive polynomial, Phi, sigmoid or tanh(softplus) of a polynomial): gelu's x*Phi(x),
+    silu's x*sigmoid(x), gelu''s x*exp(-x**2/2).  Printed as ``mul_tail``: where d underflows to 0
+    the product is a zero of a's sign even where a overflowed (no inf*0 = NaN), so the loop needs no
+    fix-ups (5% of gelu', 10% of silu)."""
+    def decays(f):
+        if isinstance(f, sp.exp):
+            arg = f.args[0]
+            return arg.is_nonpositive and arg.is_polynomial() and not arg.is_number
+        return isinstance(f, (Phi, sigmoid, TanhSoftplus)) and f.args[0].is_polynomial() and not f.args[0].is_number
+
+    ds = [f for f in e.args if decays(f)]
+    if len(ds) != 1:
+        return None
+    rest = sp.Mul(*[f for f in e.args if f is not ds[0]])
+    _, m = rest.as_coeff_Mul()
+    power = m.is_Symbol or (m.is_Pow and m.base.is_Symbol and m.exp.is_Integer and m.exp > 0)
+    return (rest, ds[0]) if power else None
 
 
 class ScalarPrinter(PythonCodePrinter):
@@ -207,6 +229,9 @@ class ScalarPrinter(PythonCodePrinter):
             (f,) = sq
             r = f.base if f.exp == 2 else 1 / f.base
             return self._rt("mul_sq", sp.Mul(*[a for a in e.args if a is not f]), r)
+        tail = _tail_product(e)
+        if tail is not None:
+            return self._rt("mul_tail", *tail)
         c, rest = e.as_coeff_Mul()
         if c.is_Rational and not c.is_Integer and abs(c.p) & (abs(c.p) - 1) == 0 and rest != 1:
             # (2/3)*x as (x/3)*2, as the NumPy printer does: one correctly rounded division where the

@@ -53,6 +53,29 @@ def test_silu_derivative_is_one_helper_without_a_root_series():
     np.testing.assert_array_equal(got, [np.nan, 1.0, -0.0, 0.5, 1.0, -0.0])
 
 
+TAILS = {  # name, which: the values at nan, +inf, -inf, +1e300, -1e300
+    ("gelu", "f"): [np.nan, np.inf, -0.0, 1e300, -0.0],
+    ("gelu", "grad"): [np.nan, 1.0, 0.0, 1.0, 0.0],
+    ("silu", "f"): [np.nan, np.inf, -0.0, 1e300, -0.0],
+    ("mish", "f"): [np.nan, np.inf, -0.0, 1e300, -0.0],
+}
+
+
+@pytest.mark.parametrize(("name", "which"), list(TAILS))
+def test_power_times_a_decaying_factor_needs_no_fix_ups(name, which):
+    """x*Phi(x), x*sigmoid(x), x*exp(-x**2/2): printed as mul_tail, the product is a signed zero where
+    the factor underflows, even where x is inf (inf*0 would be NaN), so the loop without fix-ups runs
+    (gelu' f64: 90 -> 77 ms at 10^7 in one measurement) and still gives the limits."""
+    fast = symact.get(name).backend("numba")
+    fn = fast if which == "f" else fast.grad
+    got = fn(np.array([np.nan, np.inf, -np.inf, 1e300, -1e300]))
+    assert (fast._f if which == "f" else fast._g)._plain  # noqa: SLF001
+    np.testing.assert_array_equal(got, TAILS[name, which])
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(TAILS[name, which]))
+    k = getattr(symact.get(name), "kernel" if which == "f" else "grad_kernel")
+    assert "_rt.mul_tail(" in numba_backend.source(k.stable, k.var, name)
+
+
 NATIVE = ["sigmoid", "silu", "tanh", "softsign", "hardswish", "relu", "hardtanh", "threshold"]
 
 
@@ -108,3 +131,13 @@ def test_native_printer_keeps_constants_in_float32():
         "((x)/np.float32(3.0))*np.float32(1.0) + np.float32(0.5) + (np.float32(1.0)/(x + np.float32(1.0)))"
     with pytest.raises(numba_backend.NotNative):
         p.doprint(sp.erf(x) + symact.functions.softplus(x))
+
+
+def test_tail_product_only_for_a_power_times_a_decaying_factor():
+    """The rule changes inf*0 into 0, which is the limit only when the factor beats every power."""
+    x = sp.Symbol("x", real=True)
+    tail = numba_backend._tail_product  # noqa: SLF001
+    assert tail(3 * x**2 * sp.exp(-x**2)) == (3 * x**2, sp.exp(-x**2))
+    assert tail(x * sp.exp(x)) is None                        # exp(x) grows on the right
+    assert tail((x + 1) * sp.exp(-x**2)) is None              # not a power of x
+    assert tail(sp.exp(-x**2) * sp.cos(x) * x) is None        # cos(x) is no power

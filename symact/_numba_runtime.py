@@ -31,8 +31,8 @@ _EXP_E = (2.0914679376583956e-09, 2.510520637395704e-08, 2.7557273661348637e-07,
           0.04166666666666667, 0.1666666666666667, 0.5)
 
 
-# The same on |r| <= 0.45 (11 nodes more for the wider range: one step more), for ndtr's exponent,
-# which arrives reduced: |r^2 (E - P)| below 1e-18.
+# The same on |r| <= 0.45 (12 nodes: one step more for the wider range), for ndtr's exponent, which
+# arrives reduced: |r^2 (E - P)| below 1e-18.
 _EXP_E45 = (1.6105565263669664e-10, 2.094655212119516e-09, 2.50520023559671e-08, 2.7557160140591657e-07,
             2.7557319335340384e-06, 2.48015874686649e-05, 0.00019841269841216986, 0.0013888888888809582,
             0.008333333333333342, 0.0416666666666668, 0.16666666666666666, 0.5)
@@ -69,10 +69,7 @@ def _reduce(z):
     c = kf * _LN2_LO
     r = a - c
     rl = (a - r) - c
-    q = _EXP_E
-    e = fma(fma(fma(fma(fma(q[0], r, q[1]), r, q[2]), r, q[3]), r, q[4]), r, q[5])
-    e = fma(fma(fma(fma(fma(e, r, q[6]), r, q[7]), r, q[8]), r, q[9]), r, q[10])
-    return np.float64(t).view(np.int64) - _SHIFT_BITS, r, fma(r * r, e, rl * (1.0 + r))
+    return np.float64(t).view(np.int64) - _SHIFT_BITS, r, fma(r * r, _poly(r, _EXP_E), rl * (1.0 + r))
 
 
 @njit(inline="always", **_JIT)
@@ -94,11 +91,18 @@ def _exp_dd(z, n, nonpos=False):
     k = k + n
     k1 = k >> 1
     p1, p2 = _pow2(k1), _pow2(k - k1)
+    hi, lo = _one_plus(r, p)
+    return (hi * p1) * p2, (lo * p1) * p2
+
+
+@njit(inline="always", **_JIT)
+def _one_plus(r, p):
+    """1 + r + p as hi + lo for |r| < 1/2, |p| < r^2: 1 + r rounded, its error and p summed, then
+    Fast2Sum (|1 + r| > 1/2 > |q|)."""
     a = 1.0 + r
     q = ((1.0 - a) + r) + p
     hi = a + q
-    lo = (a - hi) + q                         # Fast2Sum: |a| >= 0.7 > |q|
-    return (hi * p1) * p2, (lo * p1) * p2
+    return hi, (a - hi) + q
 
 
 @njit(inline="always", **_JIT)
@@ -129,13 +133,8 @@ def _exp_small(z):
     """e^z for |z| <= 0.45 (NaN gives NaN), with no reduction: 1 + z + z^2 E(z) summed as ``_exp_dd``
     sums 1 + r + p.  ndtr's exponent arrives reduced (|z| < 0.42): exp's clamps, reduction and
     scaling were a quarter of its work."""
-    c = _EXP_E45
-    e = fma(fma(fma(fma(fma(fma(c[0], z, c[1]), z, c[2]), z, c[3]), z, c[4]), z, c[5]), z, c[6])
-    e = fma(fma(fma(fma(fma(e, z, c[7]), z, c[8]), z, c[9]), z, c[10]), z, c[11])
-    a = 1.0 + z
-    q = ((1.0 - a) + z) + (z * z) * e
-    hi = a + q
-    return hi + ((a - hi) + q)
+    hi, lo = _one_plus(z, (z * z) * _poly(z, _EXP_E45))
+    return hi + lo
 
 
 @njit(inline="always", **_JIT)

@@ -85,6 +85,47 @@ def symact_where(cond, a, b, out=None):
     return r
 
 
+_STEP_BITS: dict = {}
+
+
+def symact_threshold(u, t, v, out=None):
+    """u where u > t, else v (PyTorch's Threshold), NaN for NaN.
+
+    When |t| <= v: max(u, y), y = +v where t - u >= +0 (u <= t) and -v elsewhere, y taking the sign
+    of t - u by two integer passes.  Four SIMD passes where the comparison and the select took five
+    (30 against 42 us a 32k float64 block, 2.34 -> ~1.9x the copy floor at 10^7).  Exact: t - u is
+    0 only for u = t (gradual underflow), a NaN u stays NaN in the maximum, max(u, v) = v for
+    u <= t <= v and max(u, -v) = u for u > t >= -v.  t is rounded down to u's dtype (u > t exactly
+    then); other t and v, and small arrays, go to the comparison and select."""
+    if type(u) is not np.ndarray:
+        u = np.asarray(u)
+    if u.dtype.kind != "f":
+        u = u.astype(_F64)
+    dt = u.dtype
+    key = (t, v, dt)
+    try:
+        td, vd, sign, vbits = _STEP_BITS[key]
+    except KeyError:
+        td, vd = dt.type(t) + dt.type(0), dt.type(v)  # + 0: t = -0.0 would make t - 0 = -0
+        if float(td) > t:
+            td = np.nextafter(td, dt.type(-np.inf))
+        it = _SAME_SIZE_INT[dt.itemsize]
+        fast = 0 < vd and -vd <= td <= vd
+        sign = np.array(np.iinfo(it).min, it) if fast else None
+        vbits = np.array(vd, dt).view(it) if fast else None
+        td, vd = np.array(td, dt), np.array(vd, dt)
+        _STEP_BITS[key] = td, vd, sign, vbits
+    w = _writable(out, u)
+    if sign is None or u.size < 2048 or (out is not None and out.dtype != dt):
+        # symact_where reads u after writing its result: never into u itself
+        return _into(out, symact_where(np.less_equal(u, td), vd, u, out=w if w is None or w.dtype == dt else None))
+    y = np.subtract(td, u, out=w)
+    yi = y.view(sign.dtype)
+    np.bitwise_and(yi, sign, out=yi)
+    np.bitwise_or(yi, vbits, out=yi)
+    return np.maximum(u, y, out=y if out is None or w is not None else out)
+
+
 #: arrays up to this size take np.heaviside for steps and indicators: one scalar loop and no NaN
 #: check beat comparisons, a conversion and the NaN check below ~500 elements (1 us less at 100)
 SMALL = 256

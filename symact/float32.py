@@ -54,7 +54,7 @@ _VERSION = "f32-8"
 
 
 _EXACT_CALLS = {"maximum", "minimum", "clip", "abs", "heaviside", "symact_step", "symact_in", "symact_const", "where",
-                "symact_where",
+                "symact_where", "symact_threshold",
                 "isnan", "greater", "less", "greater_equal", "less_equal"}
 
 
@@ -104,6 +104,8 @@ def _shape(node, var: str) -> str | None:
             return "bool" if _shape(args[0], var) == "x" and _shape(args[1], var) == "x" else None
         if fn == "isnan":
             return "bool" if _shape(args[0], var) == "x" else None
+        if fn == "symact_threshold":  # x or v, compared with t rounded down to x's dtype (exact)
+            return None if _shape(args[0], var) != "x" else "x" if _shape(args[2], var) == "x" else "sel"
         if fn in ("where", "symact_where"):
             kinds = [_shape(a, var) for a in args]
             if kinds[0] != "bool" or not set(kinds[1:]) <= {"x", "c", "ind", "sel"}:
@@ -504,6 +506,10 @@ class _Narrow(ast.NodeTransformer):
                 args[1] = ast.Constant(r)
                 args[2] = ast.Tuple([ast.Constant(c) for c in kept], ast.Load())
                 _keep_rational_if_cheaper(node, kept)
+        elif name == "symact_threshold" and len(args) == 3 and self._exact(args[0]):
+            c = _const(args[1])  # u > t is u > t_down (the helper would round it so; the source says it)
+            if c is not None and not _f32(c):
+                args[1] = ast.Constant(_down(c))
         elif name == "symact_in" and len(args) >= 5 and self._exact(args[0]):
             for i, flag in ((1, 0), (2, 1)):  # lo: u > lo_down; hi: u <= hi_down
                 c = _const(args[i])

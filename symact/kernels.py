@@ -291,8 +291,8 @@ def count_passes(source: str) -> int:
         elif isinstance(node, ast.Call):
             name = getattr(node.func, "id", "")
             # a step or an indicator is comparisons, a conversion and a NaN check; other helpers make many passes
-            n += {"symact_const": 2, "symact_step": 3, "symact_in": 4, "symact_where": 4}.get(
-                name, 10 if name.startswith("symact_") else 1)
+            n += {"symact_const": 2, "symact_step": 3, "symact_in": 4, "symact_where": 4,
+                  "symact_threshold": 4}.get(name, 10 if name.startswith("symact_") else 1)
     return n
 
 

@@ -112,6 +112,13 @@ class KernelPrinter(SciPyPrinter):
             # there and + 0 makes it +0; NaN fails c and NaN*0 is NaN
             (e, c), _ = expr.args
             return f"({self._print(e)}*{self._print(c)} + 0.0)"
+        if len(pieces) == 1 and cond == sp.true and last.is_number and pieces[0][0].is_Symbol and \
+                isinstance(pieces[0][1], sp.StrictGreaterThan | sp.StrictLessThan) and \
+                pieces[0][1].gts == pieces[0][0] and pieces[0][1].lts.is_number:
+            # x where x > t, else v (threshold): a maximum with +-v where |t| <= v, no select
+            (e, c), _ = expr.args
+            fn = self._module_format("symact._runtime.symact_threshold")
+            return f"{fn}({self._print(e)}, {self._print(c.lts)}, {self._print(last)})"
         if len(pieces) == 1 and cond == sp.true and last.is_number and not pieces[0][0].is_number and \
                 isinstance(pieces[0][1], sp.core.relational._Inequality):
             # e where c, else a constant (threshold): select the constant on the negated comparison,

@@ -117,6 +117,31 @@ def test_symact_where_is_np_where_bit_for_bit(dtype, n):
             assert symact_where(c, a, b, out=out) is out and np.array_equal(out.view(np.uint8), want.view(np.uint8))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n", [100, 5000])
+@pytest.mark.parametrize("t, v", [(0.1, 20), (0.0, 1.0), (-0.0, 2.0), (-3.0, 3.0), (3.0, 3.0), (1e-310, 1.0),
+                                  (-1e-45, 0.5), (0.1, -20), (5.0, 1.0)])
+def test_threshold_is_the_select_bit_for_bit(dtype, n, t, v):
+    """symact_threshold (a maximum with +-v where |t| <= v, the select otherwise, last two cases) gives
+    u where u > t (t compared exactly, in float64) and v elsewhere, NaN for NaN, signed zeros kept;
+    into a fresh array, into ``out`` and into u itself."""
+    from symact._runtime import symact_threshold
+
+    x = _inputs(n, dtype)
+    near = [np.nextafter(dtype(t), dtype(s)) for s in (np.inf, -np.inf)]
+    x = np.concatenate([x, np.array([t, -t, v, -v, 5e-324, -5e-324, 1e-45, -1e-45, *near, -np.nan], dtype)])
+    want = np.where(x.astype(np.float64) > t, x, dtype(v))
+    want[np.isnan(x)] = np.nan
+    for target in (None, np.empty_like(x), "self"):
+        u = x.copy()
+        into = u if isinstance(target, str) else target
+        with np.errstate(all="raise"):
+            got = symact_threshold(u, t, v, out=into)
+        assert got.dtype == dtype and (into is None or got is into)
+        assert np.array_equal(got, want, equal_nan=True)
+        assert np.array_equal(np.signbit(got[~np.isnan(got)]), np.signbit(want[~np.isnan(want)]))
+
+
 def test_two_valued_indicator_gives_exactly_its_two_values_and_nan():
     """symact_in(value, other): a multiply-add where that is exact, else a bit select."""
     from symact._runtime import symact_in

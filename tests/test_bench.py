@@ -143,3 +143,26 @@ def test_numba_float32_without_root_series(name, which):
         xs = np.linspace(x0 - 1.5, x0 + 1.5, 2001).astype(np.float32)
         m = measure_values(Reference(expr), xs, fn(xs), name=name, which=which)
         assert m.ok, f"{name} {which} near {x0}: excess {m.max_excess:.3g} ULP at {m.excess_x!r}"
+
+
+def _row(name, which, n, hand, floor, numba=1.0):
+    return {"name": name, "which": which, "dtype": "float64", "n": n, "memory": {},
+            "ratios": {"hand": hand, "floor": floor, "torch_out": None, "numba_torch_out": 0.9, "numba_floor": numba}}
+
+
+def test_goals_name_the_worst_entry_and_every_entry_over_the_target():
+    report = {"sizes": [100, 10**7], "meta": {"import_s": 0.01, "first_call_s": 0.02}, "results": [
+        _row("relu", "f", 10**7, 1.1, 1.2), _row("relu", "grad", 10**7, 1.7, 2.3),
+        _row("threshold", "f", 10**7, 0.4, 2.1), _row("gelu", "f", 10**7, 1.6, 30.0, numba=4.0),
+        _row("relu", "f", 100, 1.5, 3.0)]}
+    g = bench.goals(report)
+    worst = g["worst symact/hand at >= 1e6"]
+    assert worst["value"] == 1.7 and worst["met"] is False and worst["where"] == "relu' float64 1e+07"
+    assert worst["over"] == ["relu' float64 1e+07 1.70", "gelu float64 1e+07 1.60"]
+    pwl = g["piecewise-linear symact_out/floor at 1e+07 (worst)"]
+    assert pwl["value"] == 2.3 and pwl["over"] == ["relu' float64 1e+07 2.30", "threshold float64 1e+07 2.10"]
+    assert g["gelu numba/floor at 1e+07, float64 (worst of f, f')"] | {} == {
+        "value": 4.0, "target": 8.0, "met": True, "where": "gelu float64 1e+07", "over": []}
+    assert "where" not in g["median symact/hand at >= 1e6"]  # a median has no single entry
+    text = bench.format_table(report | {"goals": g, "dtypes": ["float64"]})
+    assert "over: relu' float64 1e+07 2.30, threshold float64 1e+07 2.10" in text

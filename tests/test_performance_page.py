@@ -37,3 +37,18 @@ def test_schema_is_checked(tmp_path):
     (tmp_path / "data" / "bench.json").write_text(json.dumps({"schema": 99}))
     with pytest.raises(ValueError, match="schema 99"):
         performance.load(tmp_path)
+
+
+def test_a_missed_goal_lists_its_entries_and_why(report):
+    """Goals the run misses get a section: the entries over the target and the reason for that kind of goal."""
+    missed = dict(report, goals={k: dict(g, met=True) for k, g in report["goals"].items()})
+    pwl = next(k for k in missed["goals"] if k.startswith("piecewise-linear symact_out"))
+    missed["goals"][pwl].update(value=2.2, met=False, where="relu' float64 1e+04", over=["relu' float64 1e+04 2.20"])
+    page = jinja_env().get_template("performance.md.j2").render(first_line="", **performance.context(missed))
+    section = page[page.index("## Goals this run misses"):page.index("## Per kernel")]
+    assert "2.20 against ≤ 2.0; 1 entry over it (relu&#x27; float64 1e+04 2.20)." in section
+    assert "one pass over its block per operation" in section and "fdlibm" not in section
+    met = {k: dict(g, met=True) for k, g in report["goals"].items()}
+    page = jinja_env().get_template("performance.md.j2").render(
+        first_line="", **performance.context(dict(report, goals=met)))
+    assert "## Goals this run misses" not in page

@@ -23,6 +23,14 @@ def _r(v: float | None, digits: int = 2) -> str:
     return "–" if v is None else f"{v:.{digits}f}"
 
 
+def _kind(goal: str) -> str:
+    """Which explanation of a missed goal the page gives (the template holds the prose)."""
+    if "numba" in goal:
+        return "numba"
+    return "hand" if goal.startswith("worst symact/hand") else "piecewise" if "piecewise" in goal else \
+        "gelu" if goal.startswith("gelu") else ""
+
+
 def context(report: dict[str, Any] | None) -> dict[str, Any]:
     """Template context: goals, per-kernel rows at the largest size, costs relative to relu."""
     if report is None:
@@ -45,6 +53,8 @@ def context(report: dict[str, Any] | None) -> dict[str, Any]:
             if any(c["hand"] != "–" or c["cost"] != "–" for c in cells):
                 rows.append({"name": name, "which": which, "cells": cells})
     goals = [{"goal": k, "value": _r(g["value"]), "target": g["target"],
-              "met": {True: "met", False: "not met", None: "n/a"}[g["met"]]} for k, g in report["goals"].items()]
+              "met": {True: "met", False: "not met", None: "n/a"}[g["met"]],
+              "where": g.get("where") or "", "over": g.get("over") or [], "kind": _kind(k)}
+             for k, g in report["goals"].items()]
     return {"report": report, "meta": report["meta"], "top": f"{top:.0e}", "dtypes": dtypes, "rows": rows,
             "goals": goals}

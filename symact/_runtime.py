@@ -85,6 +85,15 @@ def symact_where(cond, a, b, out=None):
     return r
 
 
+def round_down(c: float, dt) -> float:
+    """The largest value of float dtype dt <= c: x > c iff x > round_down(c) for x of that dtype (and
+    x <= c iff x <= it), so a comparison with a bound the dtype cannot hold stays exact."""
+    f = np.dtype(dt).type(c)
+    if float(f) > c:
+        f = np.nextafter(f, f.dtype.type(-np.inf))
+    return float(f)
+
+
 _STEP_BITS: dict = {}
 
 
@@ -106,9 +115,7 @@ def symact_threshold(u, t, v, out=None):
     try:
         td, vd, sign, vbits = _STEP_BITS[key]
     except KeyError:
-        td, vd = dt.type(t) + dt.type(0), dt.type(v)  # + 0: t = -0.0 would make t - 0 = -0
-        if float(td) > t:
-            td = np.nextafter(td, dt.type(-np.inf))
+        td, vd = dt.type(round_down(t, dt)) + dt.type(0), dt.type(v)  # + 0: t = -0.0 would make t - 0 = -0
         it = _SAME_SIZE_INT[dt.itemsize]
         fast = 0 < vd and -vd <= td <= vd
         sign = np.array(np.iinfo(it).min, it) if fast else None

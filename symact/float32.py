@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._runtime import round_down
 from .cache import cache_dir, key
 
 #: the goal is 4 ULP + cond (symact.accuracy); a quarter ULP is kept back for points between samples
@@ -393,10 +394,7 @@ def _const(node) -> float | None:
 
 def _down(c: float) -> float:
     """The largest float32 <= c."""
-    f = np.float32(c)
-    if float(f) > c:
-        f = np.nextafter(f, np.float32(-np.inf))
-    return float(f)
+    return round_down(c, np.float32)
 
 
 def narrowed(op: str, c: float) -> tuple[str, float] | None:
@@ -508,8 +506,8 @@ class _Narrow(ast.NodeTransformer):
                 _keep_rational_if_cheaper(node, kept)
         elif name == "symact_threshold" and len(args) == 3 and self._exact(args[0]):
             c = _const(args[1])  # u > t is u > t_down (the helper would round it so; the source says it)
-            if c is not None and not _f32(c):
-                args[1] = ast.Constant(_down(c))
+            if c is not None and (nb := narrowed(">", c)):
+                args[1] = ast.Constant(nb[1])
         elif name == "symact_in" and len(args) >= 5 and self._exact(args[0]):
             for i, flag in ((1, 0), (2, 1)):  # lo: u > lo_down; hi: u <= hi_down
                 c = _const(args[i])

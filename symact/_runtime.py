@@ -122,15 +122,16 @@ def symact_threshold(u, t, v, out=None):
         vbits = np.array(vd, dt).view(it) if fast else None
         td, vd = np.array(td, dt), np.array(vd, dt)
         _STEP_BITS[key] = td, vd, sign, vbits
-    w = _writable(out, u)
-    if sign is None or u.size < 2048 or (out is not None and out.dtype != dt):
-        # symact_where reads u after writing its result: never into u itself
-        return _into(out, symact_where(np.less_equal(u, td), vd, u, out=w if w is None or w.dtype == dt else None))
+    w = _writable(out, u)  # y is built in out, and symact_where reads u after writing: neither into u
+    if w is not None and w.dtype != dt:
+        w = None
+    if sign is None or u.size < 2048:
+        return _into(out, symact_where(np.less_equal(u, td), vd, u, out=w))
     y = np.subtract(td, u, out=w)
     yi = y.view(sign.dtype)
     np.bitwise_and(yi, sign, out=yi)
     np.bitwise_or(yi, vbits, out=yi)
-    return np.maximum(u, y, out=y if out is None or w is not None else out)
+    return np.maximum(u, y, out=y if w is not None or out is None else out)
 
 
 #: arrays up to this size take np.heaviside for steps and indicators: one scalar loop and no NaN

@@ -140,6 +140,8 @@ def test_threshold_is_the_select_bit_for_bit(dtype, n, t, v):
         assert got.dtype == dtype and (into is None or got is into)
         assert np.array_equal(got, want, equal_nan=True)
         assert np.array_equal(np.signbit(got[~np.isnan(got)]), np.signbit(want[~np.isnan(want)]))
+    wide = np.empty(x.shape, np.float64)  # an out of another dtype gets the values cast
+    assert symact_threshold(x, t, v, out=wide) is wide and np.array_equal(wide, want.astype(np.float64), equal_nan=True)
 
 
 def test_two_valued_indicator_gives_exactly_its_two_values_and_nan():

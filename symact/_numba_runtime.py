@@ -530,6 +530,89 @@ def mul_sq(a, r):
     return (a * r) * r
 
 
+# ---- sin and cos: fdlibm's (k_sin.c, k_cos.c and e_rem_pio2.c's medium range, as in musl), which carry
+# this notice:
+#   Copyright (C) 1993 by Sun Microsystems, Inc. All rights reserved.
+#   Developed at SunPro, a Sun Microsystems, Inc. business.  Permission to use, copy, modify, and
+#   distribute this software is freely granted, provided that this notice is preserved.
+# Coefficients verbatim.  k_sin: sin(x) ~ x + S1 x^3 + ... + S6 x^13 on |x| <= pi/4; k_cos likewise.
+_SIN1, _SIN2, _SIN3 = -1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04
+_SIN4, _SIN5, _SIN6 = 2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10
+_COS1, _COS2, _COS3 = 4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05
+_COS4, _COS5, _COS6 = -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11
+# e_rem_pio2: pi/2 in three 33-bit pieces and the tails after each
+_INVPIO2 = 6.36619772367581382433e-01
+_PIO2_1, _PIO2_1T = 1.57079632673412561417e+00, 6.07710050650619224932e-11
+_PIO2_2, _PIO2_2T = 6.07710050630396597660e-11, 2.02226624879595063154e-21
+_PIO2_3, _PIO2_3T = 2.02226624871116645580e-21, 8.47842766036889956997e-32
+#: |x| below this (2^20 pi/2, fdlibm's medium range: n*_PIO2_1 exact) is reduced here; beyond it sin and
+#: cos give NaN, and the kernel's ``fix`` loop computes those elements with the C library
+TRIG_LIMIT = 1647099.3291652855
+
+
+@njit(inline="always", **_JIT)
+def _rem_pio2(x):
+    """(n, y0, y1): x = n pi/2 + y0 + y1, |y0 + y1| <= pi/4, y1 below y0's ULP, for |x| < TRIG_LIMIT.
+    fdlibm's medium case with all three of its rounds taken, not chosen by exponent (branch-free): each
+    subtracts the next 33 bits of n pi/2 (the products are exact for n < 2^20) and keeps its rounding
+    error d, which fdlibm may drop in its third round only because it takes it where the second was exact."""
+    t = fma(x, _INVPIO2, _SHIFT)
+    fn = t - _SHIFT
+    r = x - fn * _PIO2_1                      # exact (Sterbenz)
+    a, w = r, fn * _PIO2_2
+    r = a - w
+    d2 = (a - r) - w
+    a, w = r, fn * _PIO2_3
+    r = a - w
+    w = fn * _PIO2_3T - ((a - r) - w) - d2
+    y0 = r - w
+    return np.float64(t).view(np.int64) - _SHIFT_BITS, y0, (r - y0) - w
+
+
+@njit(inline="always", **_JIT)
+def _ksin(x, y):
+    """fdlibm __kernel_sin(x, y, 1): sin(x + y) on |x| <= pi/4, y the tail of x."""
+    z = x * x
+    w = z * z
+    r = _SIN2 + z * (_SIN3 + z * _SIN4) + z * w * (_SIN5 + z * _SIN6)
+    v = z * x
+    return x - ((z * (0.5 * y - v * r) - y) - v * _SIN1)
+
+
+@njit(inline="always", **_JIT)
+def _kcos(x, y):
+    """fdlibm __kernel_cos(x, y): cos(x + y) on |x| <= pi/4."""
+    z = x * x
+    w = z * z
+    r = z * (_COS1 + z * (_COS2 + z * _COS3)) + w * w * (_COS4 + z * (_COS5 + z * _COS6))
+    hz = 0.5 * z
+    w = 1.0 - hz
+    return w + (((1.0 - w) - hz) + (z * r - x * y))
+
+
+@njit(inline="always", **_JIT)
+def _sincos(x, cos):
+    """sin(x), or cos(x) with ``cos``, branch-free so the loop vectorises (the C library's kept it scalar:
+    sine's float32 loop was 42x the copy floor).  Both kernels are evaluated and the quadrant selects
+    one and its sign; NaN for |x| >= TRIG_LIMIT (the caller's ``fix`` loop), for +-inf and for NaN."""
+    n, y0, y1 = _rem_pio2(x)
+    q = n + 1 if cos else n
+    s, c = _ksin(y0, y1), _kcos(y0, y1)
+    v = sel((q & 1) == 1, c, s)
+    v = sel((q & 2) == 2, -v, v)
+    return sel(abs(x) < TRIG_LIMIT, v, np.nan)
+
+
+@njit(inline="always", **_JIT)
+def sin(x):
+    return _sincos(x, False)
+
+
+@njit(inline="always", **_JIT)
+def cos(x):
+    return _sincos(x, True)
+
+
 @njit(**_JIT)
 def sin_mul(c, u, cos):
     """sin(c*u) (or cos), finite where c*u overflows: halve, then double back exactly (see _runtime)."""

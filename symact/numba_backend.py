@@ -52,9 +52,9 @@ def available() -> bool:
 
 
 #: functions cheap enough to evaluate on every branch of a Piecewise (see ``_print_Piecewise``): the
-#: exp family prints as ``_numba_runtime``'s branch-free versions, so a select costs one more exp per
-#: element where a branch would keep the whole loop scalar
-_CHEAP = (sp.Abs, sp.Max, sp.Min, sp.exp, expm1, sp.tanh, sigmoid, softplus)
+#: exp family and sin/cos print as ``_numba_runtime``'s branch-free versions, so a select costs one more
+#: exp per element where a branch would keep the whole loop scalar
+_CHEAP = (sp.Abs, sp.Max, sp.Min, sp.exp, expm1, sp.tanh, sigmoid, softplus, sp.sin, sp.cos)
 
 
 class TanhSoftplus(sp.Function):
@@ -138,9 +138,9 @@ class ScalarPrinter(PythonCodePrinter):
     runtime by name (with ``single``, the versions accurate enough for a float32 result; with
     ``native``, float32 arithmetic: float32 constants and the runtime's float32 functions)."""
 
-    def __init__(self, settings=None, single: bool = False, native: bool = False):
+    def __init__(self, settings=None, single: bool = False, native: bool = False, libm: bool = False):
         super().__init__(settings)
-        self._single, self._native = single or native, native
+        self._single, self._native, self._libm = single or native, native, libm
 
     def _rt(self, fn: str, *args) -> str:
         if self._native:
@@ -248,6 +248,10 @@ class ScalarPrinter(PythonCodePrinter):
         return self._trig(e, True)
 
     def _trig(self, e, cos):
+        """The runtime's branch-free sin/cos (NaN beyond its reduction's range, for the ``fix`` loop);
+        with ``libm`` the C library's, and sin(w0 x) kept finite where w0 x overflows (``fix``'s code)."""
+        if not self._libm:
+            return self._rt("cos" if cos else "sin", e.args[0])
         c, rest = e.args[0].as_coeff_Mul()
         if c.is_number and c != 1 and rest.is_Symbol:
             return f"_rt.sin_mul({self._print(c)}, {self._print(rest)}, {cos})"
@@ -382,6 +386,47 @@ def loop{suffix}(xs, out, lim_pos, lim_neg):
         out[i] = r
 '''
 
+#: kernels with sin or cos: the runtime's stop at |argument| = _numba_runtime.TRIG_LIMIT with NaN, and a
+#: second, scalar pass computes those elements (and applies the limits) with the C library
+_FIX = '''
+
+@njit(**_JIT)
+def scalar_libm({arg}):  # the C library's sin/cos; not inlined, so the call stays behind fix's branch
+{body}
+
+'''
+_FIX_LOOPS = '''
+@njit(**_JIT)
+def counted{suffix}(xs, out):  # plain{suffix}, counting what fix must redo (a reduction: still vectorised)
+    bad = 0
+    for i in range(xs.shape[0]):
+        v = np.float64(xs[i])
+        r = scalar{suffix}(v)
+        out[i] = r
+        bad += (r != r) != (v != v)
+    return bad
+'''
+_FIX_LOOP = '''
+@njit(**_JIT)
+def fix(xs, out, lim_pos, lim_neg):  # after counted (counted32) found some: NaN from a number, recomputed
+    for i in range(xs.shape[0]):
+        v = np.float64(xs[i])
+        if v != v:
+            out[i] = v
+        elif out[i] != out[i]:
+            r = scalar_libm(v)
+            if r != r:
+                if v > 1e100:
+                    r = lim_pos
+                elif v < -1e100:
+                    r = lim_neg
+            out[i] = r
+
+
+fix32 = fix  # float32 out: the same loop, compiled for that signature
+'''
+
+
 def _without_root_series(expr: sp.Expr) -> sp.Expr:
     """``expr`` with each Taylor piece about a root x0 != 0 (``|shifted(x, x0)| < r``) replaced by its
     general formula: for a float32 result that formula, evaluated in float64, is already within the
@@ -407,10 +452,14 @@ def source(stable: sp.Expr, var: sp.Symbol, name: str = "kernel") -> str:
 
     settings = {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
     bodies = []
-    for single, native in ((False, False), (True, False), (True, True)):
+    trig = stable.has(sp.sin, sp.cos)
+    for single, native, libm in ((False, False, False), (True, False, False), (True, True, False),
+                                 (False, False, True)):
+        if libm and not trig:
+            break
         expr = _fuse_softplus(_without_root_series(swish_primes(stable)) if single else swish_primes(stable))
         subs, (reduced,) = sp.cse(_horner_fma(horner_polynomials(expr)), symbols=sp.numbered_symbols("_t"))
-        printer = ScalarPrinter(settings, single=single, native=native)
+        printer = ScalarPrinter(settings, single=single, native=native, libm=libm)
         try:
             lines = [f"    {printer._print(s)} = {printer.doprint(e)}" for s, e in subs]
             ret = printer.doprint(reduced)
@@ -420,6 +469,9 @@ def source(stable: sp.Expr, var: sp.Symbol, name: str = "kernel") -> str:
         lines.append(f"    return {ret}" if native else f"    return float({ret})")
         bodies.append("\n".join(lines))
     loops = "\n".join(_LOOPS.format(suffix=suffix) for suffix in ("", "32"))
+    if trig:
+        loops += "".join(_FIX_LOOPS.format(suffix=x) for x in ("", "32")) + \
+            _FIX.format(arg=var.name, body=bodies[3]) + _FIX_LOOP
     native = bodies[2]
     if native is not None and "math." in native:   # the C library's: not float32 arithmetic, nor vectorised
         native = None
@@ -502,14 +554,15 @@ def _quiet_llvm():
 
 
 def _compiled_wide(mod, name: str):
-    """``mod.<name>`` (plain, plain32, loop, loop32) compiled, wide, for contiguous arrays in and out of
-    its own dtype (the calls ``FusedKernel`` makes; other dtype pairs compile on first use with LLVM's
-    default width).  Compiled when first needed: each loop of gelu takes about a second."""
+    """``mod.<name>`` (plain, loop, counted, fix; with 32: float32 out) compiled, wide, for contiguous
+    arrays in and out of its own dtype (the calls ``FusedKernel`` makes; other dtype pairs compile on
+    first use with LLVM's default width).  Compiled when first needed: each loop of gelu takes about a
+    second."""
     from numba import types
 
     fn = getattr(mod, name)
     a = types.float32[::1] if name.endswith(("32", "f")) else types.float64[::1]
-    args = (a, a) if name.startswith("plain") else (a, a, types.float64, types.float64)
+    args = (a, a) if name.startswith(("plain", "counted")) else (a, a, types.float64, types.float64)
     with _wide_vectors(16 if name.endswith("f") else 8), _quiet_llvm():
         fn.compile(args)
     return fn
@@ -539,7 +592,7 @@ class FusedKernel:
         # The loop's fix-ups (NaN in -> NaN out; the limit where inf arithmetic gives NaN) cost 20% of
         # a sigmoid.  A NaN takes one path through the scalar code (every comparison is false), so one
         # probe tells whether NaN comes out by itself; the far probe whether any limit is needed.
-        self._plain = self._fixups_unneeded("plain", [1e300, 1e200, 1e100])
+        self._plain = not hasattr(self._mod, "fix") and self._fixups_unneeded("plain", [1e300, 1e200, 1e100])
 
     def _fixups_unneeded(self, loop: str, far: list[float]) -> bool:
         """Whether ``loop`` (the loop without fix-ups) gives NaN for NaN and no NaN at +-inf and +-far."""
@@ -551,9 +604,13 @@ class FusedKernel:
         return bool(np.isnan(got[0]) and not np.isnan(got[1:]).any())
 
     def _run(self, xs, target):
-        """The float64-arithmetic loop for ``target``'s dtype: without fix-ups where the probe allows."""
+        """The float64-arithmetic loop for ``target``'s dtype: without fix-ups where the probe allows; with
+        sin or cos, the vectorised loop and then the ``fix`` pass (elements beyond the runtime's trig range)."""
         single = target.dtype == np.float32
-        if self._plain:
+        if hasattr(self._mod, "fix"):
+            if self._fn("counted32" if single else "counted")(xs, target):
+                self._fn("fix32" if single else "fix")(xs, target, *self._lims)
+        elif self._plain:
             self._fn("plain32" if single else "plain")(xs, target)
         else:
             self._fn("loop32" if single else "loop")(xs, target, *self._lims)

@@ -53,6 +53,10 @@ def _apply(which, x, out):
             out[i] = rt.exp_neg(v)
         elif which == 14:
             out[i] = rt._exp_small(v)
+        elif which == 15:
+            out[i] = rt.sin(v)
+        elif which == 16:
+            out[i] = rt.cos(v)
         else:
             out[i] = rt.softplus24(v)
 
@@ -64,6 +68,9 @@ CASES = {  # name: (index in _apply, mpmath reference, sample ranges)
     "sech2": (3, lambda v: mp.sech(v) ** 2, [(-30, 30), (-1, 1), (-372, -300)]),
     "exp_neg": (13, mp.exp, [(-746, 0), (-1, 0), (-745.2, -708)]),   # exp without the overflow clamp
     "_exp_small": (14, mp.exp, [(-0.45, 0.45), (-1e-3, 1e-3)]),      # no reduction (ndtr's exponent)
+    # fdlibm's sin/cos, every reduction round taken: up to the reduction's limit 2^20 pi/2
+    "sin": (15, mp.sin, [(-10, 10), (-1e-8, 1e-8), (-0.999 * rt.TRIG_LIMIT, 0.999 * rt.TRIG_LIMIT)]),
+    "cos": (16, mp.cos, [(-10, 10), (-1e-8, 1e-8), (-0.999 * rt.TRIG_LIMIT, 0.999 * rt.TRIG_LIMIT)]),
 }
 
 
@@ -253,3 +260,22 @@ def test_wide_vectors_only_inside_the_context(capfd):
         os.write(2, b"something else\n")
     err = capfd.readouterr().err
     assert "something else" in err and "loop not vectorized" not in err
+
+
+def test_sin_and_cos_near_multiples_of_half_pi_and_at_their_limits():
+    """Within 1 ULP next to k pi/2 (where the reduction cancels: the results are small, not 0); NaN from
+    the reduction's limit on (the kernels' ``fix`` loop computes those with the C library), for inf and
+    NaN; sin(-0) = -0."""
+    k = np.array([1, 2, 3, 4, 7, 100, 355, 10**5, 10**6])
+    x = np.concatenate([np.nextafter(k * (np.pi / 2), s) for s in (np.inf, -np.inf)] + [k * (np.pi / 2)])
+    mp.mp.dps = 60
+    for name in ("sin", "cos"):
+        got = run(name, x)
+        ref = CASES[name][1]
+        err = max(ulps(ref(mp.mpf(float(v))), float(g)) for v, g in zip(x, got, strict=True))
+        assert err <= 1.0, f"{name}: {err:.3f} ULP"
+        edge = run(name, np.array([rt.TRIG_LIMIT, -rt.TRIG_LIMIT, 1e300, np.inf, -np.inf, np.nan]))
+        assert np.isnan(edge).all()
+    z = run("sin", np.array([-0.0, 0.0]))
+    assert np.signbit(z[0]) and not np.signbit(z[1])
+    assert run("cos", np.array([-0.0]))[0] == 1.0

@@ -154,3 +154,18 @@ def test_two_valued_indicator_gives_exactly_its_two_values_and_nan():
         want = np.where(x > 0, value, other)
         want[np.isnan(x)] = np.nan
         assert np.array_equal(got, want, equal_nan=True), (value, other)
+
+
+def test_sin_mul_is_np_sin_until_the_product_overflows():
+    """symact_sin_mul(c, u): np.sin(c*u)'s bits while c*u is finite (one dot product says so); where it
+    overflows for a finite u, a finite value from halving and doubling back (|sin| <= 1), not NaN."""
+    from symact._runtime import symact_sin_mul
+
+    x = _inputs(5000, np.float64)
+    finite = np.where(np.isfinite(x), x, 0.0)
+    assert np.array_equal(symact_sin_mul(30, finite), np.sin(30 * finite))
+    big = np.array([6e306, -6e306, 1e300, np.inf, np.nan, 0.5])
+    with np.errstate(over="ignore", invalid="ignore"):
+        got = symact_sin_mul(30, big)
+    assert np.all(np.abs(got[:3]) <= 1) and np.isnan(got[3:5]).all() and got[5] == np.sin(15.0)
+    assert got[2] == np.sin(3e301)  # 30 * 1e300 is finite: no halving

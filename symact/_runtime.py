@@ -379,12 +379,19 @@ def symact_dswish(u, out=None):
 
 
 def symact_sech2(u, out=None):
-    """sech(u)^2 = 4 sigma'(2u) (2u is exact; it overflows only where sech^2 is 0): NumPy's float32
-    exp is SIMD, its cosh a scalar loop."""
+    """sech(u)^2 = 4 sigma'(2u) = (e r) r with e = exp(-2|u|) and r = 2/(1 + e) (2|u| is exact and
+    overflows only where sech^2 is 0; r is 2/(1 + e) exactly twice sigma's 1/(1 + e)): seven SIMD
+    passes where 4 sigma'(2u) took nine.  NumPy's float32 exp is SIMD, its cosh a scalar loop."""
     if type(u) is not np.ndarray:
         u = np.asarray(u)
     dt = _float_type(u)
-    return np.multiply(_k(4, dt), symact_dsigmoid(np.multiply(u, _k(2, dt))), out=out)
+    e = np.abs(u)
+    t = _reuse(e)
+    e = np.exp(np.multiply(e, _k(-2, dt), out=t), out=t)
+    r = np.add(e, _k(1, dt))
+    r = np.divide(_k(2, dt), r, out=_reuse(r))
+    e = np.multiply(e, r, out=_reuse(e))
+    return np.multiply(e, r, out=_reuse(e) if out is None else out)
 
 
 def symact_ndtr(u):

@@ -386,18 +386,11 @@ def loop{suffix}(xs, out, lim_pos, lim_neg):
         out[i] = r
 '''
 
-#: kernels with sin or cos: the runtime's stop at |argument| = _numba_runtime.TRIG_LIMIT with NaN, and a
-#: second, scalar pass computes those elements (and applies the limits) with the C library
-_FIX = '''
-
+#: kernels with sin or cos: the runtime's give NaN from |argument| = _numba_runtime.TRIG_LIMIT on; the
+#: vectorised loop counts such results (a reduction, so it still vectorises) ...
+_COUNTED = '''
 @njit(**_JIT)
-def scalar_libm({arg}):  # the C library's sin/cos; not inlined, so the call stays behind fix's branch
-{body}
-
-'''
-_FIX_LOOPS = '''
-@njit(**_JIT)
-def counted{suffix}(xs, out):  # plain{suffix}, counting what fix must redo (a reduction: still vectorised)
+def counted{suffix}(xs, out):  # plain{suffix}, counting the NaN from a number that fix must redo
     bad = 0
     for i in range(xs.shape[0]):
         v = np.float64(xs[i])
@@ -406,9 +399,16 @@ def counted{suffix}(xs, out):  # plain{suffix}, counting what fix must redo (a r
         bad += (r != r) != (v != v)
     return bad
 '''
-_FIX_LOOP = '''
+#: ... and only when it counts any, a scalar pass computes them with the C library (and the limits)
+_LIBM_FIX = '''
+
 @njit(**_JIT)
-def fix(xs, out, lim_pos, lim_neg):  # after counted (counted32) found some: NaN from a number, recomputed
+def scalar_libm({arg}):  # the C library's sin/cos
+{body}
+
+
+@njit(**_JIT)
+def fix(xs, out, lim_pos, lim_neg):
     for i in range(xs.shape[0]):
         v = np.float64(xs[i])
         if v != v:
@@ -470,8 +470,7 @@ def source(stable: sp.Expr, var: sp.Symbol, name: str = "kernel") -> str:
         bodies.append("\n".join(lines))
     loops = "\n".join(_LOOPS.format(suffix=suffix) for suffix in ("", "32"))
     if trig:
-        loops += "".join(_FIX_LOOPS.format(suffix=x) for x in ("", "32")) + \
-            _FIX.format(arg=var.name, body=bodies[3]) + _FIX_LOOP
+        loops += "".join(_COUNTED.format(suffix=x) for x in ("", "32")) + _LIBM_FIX.format(arg=var.name, body=bodies[3])
     native = bodies[2]
     if native is not None and "math." in native:   # the C library's: not float32 arithmetic, nor vectorised
         native = None

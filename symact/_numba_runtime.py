@@ -519,6 +519,20 @@ def ipow(b, n):
 
 
 @njit(inline="always", **_JIT)
+def fixed(v, r, lim_pos, lim_neg):
+    """r = f(v) with the kernel loops' fix-ups: NaN for NaN, and the limit at +-inf where r is NaN beyond
+    |v| = 1e100 (inf*0 or inf - inf in the formula; see kernels.Kernel._patch)."""
+    if v != v:
+        return v
+    if r != r:
+        if v > 1e100:
+            return lim_pos
+        if v < -1e100:
+            return lim_neg
+    return r
+
+
+@njit(inline="always", **_JIT)
 def mul_tail(a, d):
     """a*d for d a factor decaying faster than any power (numba_backend._tail_product): where d is 0,
     a zero of a's sign, also for a = +-inf (the limit, where inf*0 would be NaN).  Any float type."""

@@ -375,15 +375,7 @@ def plain{suffix}(xs, out):  # no fix-ups: for kernels whose probe shows none is
 def loop{suffix}(xs, out, lim_pos, lim_neg):
     for i in range(xs.shape[0]):
         v = np.float64(xs[i])
-        r = scalar{suffix}(v)
-        if v != v:
-            r = v
-        elif r != r:
-            if v > 1e100:
-                r = lim_pos
-            elif v < -1e100:
-                r = lim_neg
-        out[i] = r
+        out[i] = _rt.fixed(v, scalar{suffix}(v), lim_pos, lim_neg)
 '''
 
 #: kernels with sin or cos: the runtime's give NaN from |argument| = _numba_runtime.TRIG_LIMIT on; the
@@ -411,16 +403,8 @@ def scalar_libm({arg}):  # the C library's sin/cos
 def fix(xs, out, lim_pos, lim_neg):
     for i in range(xs.shape[0]):
         v = np.float64(xs[i])
-        if v != v:
-            out[i] = v
-        elif out[i] != out[i]:
-            r = scalar_libm(v)
-            if r != r:
-                if v > 1e100:
-                    r = lim_pos
-                elif v < -1e100:
-                    r = lim_neg
-            out[i] = r
+        if v != v or out[i] != out[i]:
+            out[i] = _rt.fixed(v, scalar_libm(v), lim_pos, lim_neg)
 
 
 fix32 = fix  # float32 out: the same loop, compiled for that signature

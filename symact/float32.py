@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._ndtr32 import ROOT as _NDTR32_ROOT
 from ._runtime import round_down
 from .cache import cache_dir, key
 
@@ -441,10 +442,10 @@ def _widen(coeffs: list[float], r: float, squared: bool) -> float:
     the polynomial's value at the edge (the unseen terms beyond them are smaller still).
 
     The float64 series stops where the general formula has 53 good bits; float32 can use the series
-    further out, where the general formula's float32 rounding still cancels (gelu' at x = -1.275,
-    1% beyond r, erred by 6 ULP: Phi(x) + x phi(x) with three roundings of each term).  Further out
-    the series cancels too (gelu' fails on [-1.76, -1.56] either way); on this machine it is what
-    lets hard_elish' run in float32."""
+    further out, where the general formula's float32 rounding still cancels (gelu' written as the
+    float32 sum Phi(x) + x phi(x), three roundings a term, erred by 6 ULP at x = -1.275, 1% beyond r).
+    Further out the series cancels too (that sum failed on [-1.76, -1.56] either way); on this
+    machine it is what lets hard_elish' run in float32."""
     n = len(coeffs)
     best = r
     for f in (1.1, 1.2, 1.3, 1.4, 1.5):
@@ -517,12 +518,30 @@ class _Narrow(ast.NodeTransformer):
 
 
 def narrow_source(source: str) -> str:
-    """The printed kernel rewritten for float32 arithmetic (``_Narrow``); the same text if nothing changes."""
+    """The printed kernel rewritten for float32 arithmetic (``_Narrow``), without the series about a root
+    that a helper computes whole (``ROOT_SAFE``); the same text if nothing changes."""
     tree = ast.parse(source)
     func = tree.body[0]
-    new = ast.fix_missing_locations(_Narrow(func.args.args[0].arg).visit(tree))
-    text = ast.unparse(new) + "\n"
-    return source if ast.dump(new) == ast.dump(ast.parse(source)) else text
+    var = func.args.args[0].arg
+    new = _Narrow(var).visit(tree)
+    new = _without_root_series(new, var, lambda a, general: _root_safe(a, general, var))
+    new = ast.fix_missing_locations(new)
+    return source if ast.dump(new) == ast.dump(ast.parse(source)) else ast.unparse(new) + "\n"
+
+
+#: float32 helpers that form a sum which cancels at a root x0 whole, in float64, rounded once, and keep
+#: their relative accuracy through that root: a series about x0 is not needed around them.  gelu' =
+#: Phi(x) + x phi(x) (root -0.7518): ``_ndtr32.ndtr_xpdf32``'s bracket R(a) - a/sqrt(2 pi) is fitted
+#: exact at the root (within 2.15 ULP on every float32 of [-1.0, -0.5], tests/test_ndtr32.py).
+ROOT_SAFE = {"symact_ndtr_xpdf": -_NDTR32_ROOT}
+
+
+def _root_safe(a: float, general, var: str) -> bool:
+    """Whether ``general`` is a ROOT_SAFE helper of x alone whose root is the series' x0 (about a)."""
+    if not (isinstance(general, ast.Call) and getattr(general.func, "id", "") in ROOT_SAFE
+            and len(general.args) == 1 and isinstance(general.args[0], ast.Name) and general.args[0].id == var):
+        return False
+    return abs(a - ROOT_SAFE[general.func.id]) < 1e-6
 
 
 def _root_shift(node, var: str) -> float | None:
@@ -534,38 +553,62 @@ def _root_shift(node, var: str) -> float | None:
     return None
 
 
-class _ForFloat32Results(ast.NodeTransformer):
-    """Float64 code whose result is rounded to float32: each Taylor series about a root x0 != 0
-    gives way to the general formula, and a series about 0 keeps the terms float32 can see."""
+class _RootSeries(ast.NodeTransformer):
+    """Each Taylor series about a root x0 (``symact_series`` or an inline ``symact_where(less(abs(u), r),
+    series, general)``, gcu', dsilu') gives way to its general formula where ``gives_way(a, general)``."""
 
-    def __init__(self, var: str, shifts: dict[str, float]):
-        self.var, self.shifts = var, shifts
+    def __init__(self, var: str, shifts: dict[str, float], gives_way: Callable[[float, ast.AST], bool]):
+        self.var, self.shifts, self.gives_way = var, shifts, gives_way
 
-    def _about_root(self, u) -> bool:
-        a = self.shifts.get(u.id) if isinstance(u, ast.Name) else _root_shift(u, self.var)
-        return a is not None and abs(a) > 1e-3
+    def _shift(self, u) -> float | None:
+        return self.shifts.get(u.id) if isinstance(u, ast.Name) else _root_shift(u, self.var)
 
     def visit_Call(self, node):
         self.generic_visit(node)
         name = getattr(node.func, "id", "")
         if name == "symact_where" and len(node.args) == 3:
-            # symact_where(less(abs(u), r), series, general): a series printed inline (gcu', dsilu')
             c = node.args[0]
             if isinstance(c, ast.Call) and getattr(c.func, "id", "") == "less" and len(c.args) == 2 \
                     and isinstance(c.args[0], ast.Call) and getattr(c.args[0].func, "id", "") == "abs" \
-                    and len(c.args[0].args) == 1 and self._about_root(c.args[0].args[0]):
+                    and len(c.args[0].args) == 1 and (a := self._shift(c.args[0].args[0])) is not None \
+                    and self.gives_way(a, node.args[2]):
                 return node.args[2]
-            return node
-        if name != "symact_series" or len(node.args) < 4:
-            return node
-        if self._about_root(node.args[0]):
+        elif name == "symact_series" and len(node.args) >= 4 and (a := self._shift(node.args[0])) is not None \
+                and self.gives_way(a, node.args[3]):
             return node.args[3]
-        coeffs = [_const(c) for c in node.args[2].elts] if isinstance(node.args[2], ast.Tuple) else [None]
-        r = _const(node.args[1])
-        if r is not None and None not in coeffs:
-            kept = _truncate(coeffs, r, len(node.args) > 4)
-            node.args[2] = ast.Tuple([ast.Constant(c) for c in kept], ast.Load())
-            _keep_rational_if_cheaper(node, kept)
+        return node
+
+
+def _without_root_series(tree: ast.Module, var: str, gives_way: Callable[[float, ast.AST], bool]) -> ast.Module:
+    """``_RootSeries`` on the kernel's function, then the assignments nothing reads any more (the root
+    shifts, which would still cost their passes) dropped."""
+    func = tree.body[0]
+    shifts = {st.targets[0].id: a for st in func.body
+              if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
+              and (a := _root_shift(st.value, var)) is not None}
+    tree = _RootSeries(var, shifts, gives_way).visit(tree)
+    while True:
+        used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        dead = [st for st in func.body if isinstance(st, ast.Assign) and len(st.targets) == 1
+                and isinstance(st.targets[0], ast.Name) and st.targets[0].id not in used]
+        if not dead:
+            return tree
+        func.body = [st for st in func.body if st not in dead]
+
+
+class _SeriesAboutZero(ast.NodeTransformer):
+    """A series about 0 keeps the terms float32 can see (``_truncate``), and its rational where cheaper."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if getattr(node.func, "id", "") == "symact_series" and len(node.args) >= 4 \
+                and isinstance(node.args[2], ast.Tuple):
+            coeffs = [_const(c) for c in node.args[2].elts]
+            r = _const(node.args[1])
+            if r is not None and None not in coeffs:
+                kept = _truncate(coeffs, r, len(node.args) > 4)
+                node.args[2] = ast.Tuple([ast.Constant(c) for c in kept], ast.Load())
+                _keep_rational_if_cheaper(node, kept)
         return node
 
 
@@ -579,20 +622,9 @@ def roundtrip_source(source: str) -> str:
     such root densely.  A series about 0 is still needed (cond is bounded there), at the length
     float32 sees (``_truncate``: 2^-30 of its value).  The same text when nothing changes."""
     tree = ast.parse(source)
-    func = tree.body[0]
-    var = func.args.args[0].arg
-    shifts = {st.targets[0].id: a for st in func.body
-              if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
-              and (a := _root_shift(st.value, var)) is not None}
-    new = _ForFloat32Results(var, shifts).visit(tree)
-    while True:  # assignments nothing reads any more (the root shifts) would still cost their passes
-        used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        dead = [st for st in func.body if isinstance(st, ast.Assign) and len(st.targets) == 1
-                and isinstance(st.targets[0], ast.Name) and st.targets[0].id not in used]
-        if not dead:
-            break
-        func.body = [st for st in func.body if st not in dead]
-    new = ast.fix_missing_locations(new)
+    var = tree.body[0].args.args[0].arg
+    new = _without_root_series(tree, var, lambda a, general: abs(a) > 1e-3)
+    new = ast.fix_missing_locations(_SeriesAboutZero().visit(new))
     return source if ast.dump(new) == ast.dump(ast.parse(source)) else ast.unparse(new) + "\n"
 
 

@@ -112,9 +112,10 @@ def test_near_miss_windows_find_sparse_failures_the_sample_steps_over(monkeypatc
 
 
 def test_series_radius_is_widened_for_float32_while_the_top_terms_stay_negligible():
-    """gelu''s float64 series covers |x - x0| < 0.517; beyond it, Phi(x) + x phi(x) in float32 erred
-    by 6.3 ULP at x = -1.2752.  The float32 code uses the series further out, up to 1.5 r, only while
-    its three highest terms stay below 2^-36 of its value."""
+    """gelu''s float64 series covers |x - x0| < 0.517; beyond it, the float32 sum Phi(x) + x phi(x)
+    erred by 6.3 ULP at x = -1.2752.  Float32 code with such a general formula (here gelu''s with its
+    helper renamed, so that ROOT_SAFE does not drop the series) uses the series further out, up to
+    1.5 r, only while its three highest terms stay below 2^-36 of its value."""
     import ast
 
     def radius(src):
@@ -124,7 +125,8 @@ def test_series_radius_is_widened_for_float32_while_the_top_terms_stay_negligibl
 
     k = _kernel("gelu", "grad")
     r64, c64 = radius(k.source)
-    r32, c32 = radius(F.narrow_source(k.source))
+    assert "symact_ndtr_xpdf(x)" in k.source
+    r32, c32 = radius(F.narrow_source(k.source.replace("symact_ndtr_xpdf(x)", "ndtr_plus_xpdf(x)")))
     assert r64 * 1.25 < r32 <= r64 * 1.5 + 1e-12
     assert r32 > 1.2752 - 0.7518                 # the series now reaches x = -1.2752 (root at -0.7518)
     assert len(c32) < len(c64)                   # still truncated for float32
@@ -132,8 +134,22 @@ def test_series_radius_is_widened_for_float32_while_the_top_terms_stay_negligibl
     val = min(abs(np.polyval(c64, r32)), abs(np.polyval(c64, -r32)))
     assert max(abs(c) * r32 ** (n - 1 - i) for i, c in enumerate(c64[:3])) <= 2.0**-36 * val
     assert F._widen([1.0, 1.0, 1.0], 0.5, False) == 0.5          # noqa: SLF001 - top terms not negligible
-    x = np.array([-1.2751545], np.float32)                    # the float32 code itself, not the round trip
+    x = np.array([-1.2751545], np.float32)                    # gelu''s float32 code itself, not the round trip
     assert abs(float(k._eval(x, False)[0]) - float(k(x.astype(np.float64))[0])) <= 4 * np.spacing(np.float32(0.125))  # noqa: SLF001
+
+
+def test_a_root_safe_helper_drops_the_series_about_its_root_only():
+    """gelu' in float32 is ``symact_ndtr_xpdf(x)`` alone: its float32 helper keeps its relative accuracy
+    through the root at -0.7518 (tests/test_ndtr32.py), so the series about it and the root shift go.
+    A series about another root, or around another general formula, stays."""
+    k = _kernel("gelu", "grad")
+    assert "symact_series" in k.source
+    assert k._source32 == "def _lambdifygenerated(x):\n    return symact_ndtr_xpdf(x)\n"  # noqa: SLF001
+    assert k._f32 == F.EVERYWHERE  # noqa: SLF001
+    moved = k.source.replace("-0.7517915246935645", "-0.8517915246935645")
+    assert "symact_series" in moved and "symact_series" in F.narrow_source(moved)
+    scaled = k.source.replace("symact_ndtr_xpdf(x)", "2 * symact_ndtr_xpdf(x)")
+    assert "symact_series" in F.narrow_source(scaled)
 
 
 def test_threshold_bound_is_narrowed_exactly():

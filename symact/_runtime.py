@@ -251,6 +251,19 @@ def _values(r, m, value, other):
         np.copyto(r, symact_where(m, dt(value), dt(other)))
 
 
+def symact_wide(u):
+    """u in float64: mixed float32 code (``float32.mixed_source``) computes its arithmetic on x from it."""
+    return np.asarray(u, dtype=_F64)
+
+
+def symact_round32(v, out=None):
+    """v (float64) rounded to float32 once, into ``out`` if given (``float32.mixed_source``)."""
+    if out is None:
+        return np.asarray(v, dtype=np.float32)
+    np.copyto(out, v, casting="same_kind")
+    return out
+
+
 def symact_const(u, c, out=None):
     """c wherever u is a number, NaN where u is NaN (a constant derivative: identity', step')."""
     if type(u) is not np.ndarray:

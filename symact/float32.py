@@ -23,6 +23,7 @@ the truth everywhere), for whoever needs that more than the speed.
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import json
 import math
@@ -581,18 +582,24 @@ class _RootSeries(ast.NodeTransformer):
 
 def _without_root_series(tree: ast.Module, var: str, gives_way: Callable[[float, ast.AST], bool]) -> ast.Module:
     """``_RootSeries`` on the kernel's function, then the assignments nothing reads any more (the root
-    shifts, which would still cost their passes) dropped."""
+    shifts) dropped."""
     func = tree.body[0]
     shifts = {st.targets[0].id: a for st in func.body
               if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name)
               and (a := _root_shift(st.value, var)) is not None}
     tree = _RootSeries(var, shifts, gives_way).visit(tree)
+    _drop_dead(func)
+    return tree
+
+
+def _drop_dead(func: ast.FunctionDef) -> None:
+    """Assignments nothing reads any more removed (they would still cost their passes)."""
     while True:
         used = {n.id for n in ast.walk(func) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
         dead = [st for st in func.body if isinstance(st, ast.Assign) and len(st.targets) == 1
                 and isinstance(st.targets[0], ast.Name) and st.targets[0].id not in used]
         if not dead:
-            return tree
+            return
         func.body = [st for st in func.body if st not in dead]
 
 
@@ -626,6 +633,94 @@ def roundtrip_source(source: str) -> str:
     new = _without_root_series(tree, var, lambda a, general: abs(a) > 1e-3)
     new = ast.fix_missing_locations(_SeriesAboutZero().visit(new))
     return source if ast.dump(new) == ast.dump(ast.parse(source)) else ast.unparse(new) + "\n"
+
+
+#: x in float64, in mixed float32 code (``mixed_source``)
+WIDE_VAR = "_x64"
+
+
+def _roundings(node, var: str, pure: dict | None = None) -> int | None:
+    """How many roundings a piece of pure arithmetic on x (+, -, *, /, square, abs and constants) makes in
+    float32, a constant float32 cannot hold counting one; None for anything else.  ``pure``: names
+    assigned such arithmetic, and their values."""
+    if isinstance(node, ast.Name):
+        return 0 if node.id == var else _roundings(pure[node.id], var, pure) if pure and node.id in pure else None
+    if isinstance(node, ast.Constant):
+        v = node.value
+        return None if isinstance(v, bool) or not isinstance(v, int | float) else 0 if _f32(v) else 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return _roundings(node.operand, var, pure)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
+        a, b = _roundings(node.left, var, pure), _roundings(node.right, var, pure)
+        return None if a is None or b is None else a + b + 1
+    if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("square", "abs") and len(node.args) == 1 \
+            and not node.keywords:
+        r = _roundings(node.args[0], var, pure)
+        return None if r is None else r + (node.func.id == "square")
+    return None
+
+
+class _Mixed(ast.NodeTransformer):
+    """Each largest piece of pure arithmetic on x that rounds twice or more, computed in float64 from x
+    (``WIDE_VAR``; names assigned pure arithmetic, ``pure``, written out) and rounded to float32 once
+    (``symact_round32``)."""
+
+    def __init__(self, var: str, pure: dict):
+        self.var, self.pure, self.changed = var, pure, False
+
+    def _wide(self, node):
+        """node (pure arithmetic: a name, constant, unary or binary operation, or square/abs call) on _x64."""
+        if isinstance(node, ast.Name):
+            if node.id == self.var:
+                return ast.Name(WIDE_VAR, ast.Load())
+            return self._wide(copy.deepcopy(self.pure[node.id]))
+        if isinstance(node, ast.UnaryOp):
+            node.operand = self._wide(node.operand)
+        elif isinstance(node, ast.BinOp):
+            node.left, node.right = self._wide(node.left), self._wide(node.right)
+        elif isinstance(node, ast.Call):
+            node.args = [self._wide(a) for a in node.args]
+        return node
+
+    def visit(self, node):  # top-down, so that the largest piece is taken whole
+        if isinstance(node, ast.expr) and not isinstance(node, ast.Name) \
+                and (_roundings(node, self.var, self.pure) or 0) >= 2 \
+                and any(isinstance(n, ast.Name) and (n.id == self.var or n.id in self.pure) for n in ast.walk(node)):
+            self.changed = True
+            return ast.Call(ast.Name("symact_round32", ast.Load()), [self._wide(copy.deepcopy(node))], [])
+        return super().visit(node)
+
+
+def mixed_source(source: str) -> str | None:
+    """The float32 code with its arithmetic on x computed in float64 and rounded once (``_Mixed``), or
+    None where it has none: what a kernel tries when its float32 code fails certification, before the
+    float64 round trip (transcendental functions stay float32, the costly part in float64).
+
+    exp(z) and sigmoid(z) carry z's rounding error times |z|: gelu_tanh's z = x (c x^2 + k) in four
+    float32 roundings (one more for c) is ~2 ULP of z off, 22 ULP of the result at x = -4 where the
+    goal allows 25, while z rounded once from float64 costs 5."""
+    tree = ast.parse(source)
+    func = tree.body[0]
+    var = func.args.args[0].arg
+    pure: dict = {}
+    for st in func.body:
+        if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name) \
+                and _roundings(st.value, var, pure) is not None:
+            pure[st.targets[0].id] = st.value
+    mixed = _Mixed(var, pure)
+    body = []
+    for st in func.body:
+        body.append(st := mixed.visit(st))
+        if isinstance(st, ast.Assign) and isinstance(st.value, ast.Call) \
+                and getattr(st.value.func, "id", "") == "symact_round32":
+            pure.pop(st.targets[0].id, None)   # rounded once: later code reads the float32 value
+    func.body = body
+    if not mixed.changed:
+        return None
+    _drop_dead(func)
+    func.body.insert(0, ast.Assign([ast.Name(WIDE_VAR, ast.Store())],
+                                   ast.Call(ast.Name("symact_wide", ast.Load()), [ast.Name(var, ast.Load())], [])))
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
 def exhaustive(native: Callable, wide: Callable, lo: float, hi: float, progress=print) -> dict:

@@ -113,39 +113,46 @@ def hoist_constants(tree: ast.Module, dtype: np.dtype) -> dict[str, np.ndarray]:
     a 0-d array of the array's own dtype nothing, with the same value (the conversion's rounding)
     and so the same bits.  Only operands next to an array are replaced: ``2/3`` stays Python
     arithmetic, and arguments of symact's helpers stay the Python values they test."""
-    names: dict[tuple[float, type], str] = {}
+    names: dict[tuple[float, type, np.dtype], str] = {}
     consts: dict[str, np.ndarray] = {}
 
-    def name_of(v: float) -> ast.Name:
-        k = (v, type(v))
+    def name_of(v: float, dt: np.dtype) -> ast.Name:
+        k = (v, type(v), dt)
         if k not in names:
             names[k] = f"_k{len(names)}"
             with np.errstate(over="ignore"):  # a double beyond float32 becomes inf, as NumPy converts it
-                consts[names[k]] = np.array(v, dtype=dtype)
+                consts[names[k]] = np.array(v, dtype=dt)
         return ast.Name(names[k], ast.Load())
 
     class Hoist(ast.NodeTransformer):
+        def __init__(self, dt):
+            self.dt = dt
+
         def visit_BinOp(self, node):
             self.generic_visit(node)
             if isinstance(node.op, _HOIST_OPS):
                 left, right = _number(node.left), _number(node.right)
                 if (left is None) != (right is None):
                     if left is not None:
-                        node.left = name_of(left)
+                        node.left = name_of(left, self.dt)
                     else:
-                        node.right = name_of(right)
+                        node.right = name_of(right, self.dt)
             return node
 
         def visit_Call(self, node):
+            if getattr(node.func, "id", "") == "symact_round32":  # float64 inside (float32.mixed_source)
+                node.args = [Hoist(_F64).visit(a) for a in node.args]
+                return node
             self.generic_visit(node)
             f = getattr(np, getattr(node.func, "id", ""), None)
             if isinstance(f, np.ufunc) and not node.keywords:
                 values = [_number(a) for a in node.args]
                 if any(v is None for v in values):
-                    node.args = [a if v is None else name_of(v) for a, v in zip(node.args, values, strict=True)]
+                    node.args = [a if v is None else name_of(v, self.dt)
+                                 for a, v in zip(node.args, values, strict=True)]
             return node
 
-    Hoist().visit(tree)
+    Hoist(np.dtype(dtype)).visit(tree)
     return consts
 
 
@@ -395,20 +402,38 @@ class Kernel:
         return self._limits[sign]
 
     @cached_property
+    def _float32(self) -> tuple[str, tuple[float, float] | None]:
+        """(source for float32 arithmetic, where it is certified; None: nowhere, the float64 round trip).
+
+        The source has bounds and root splits re-rounded (``float32.narrow_source``); where that code
+        fails certification, its arithmetic on x computed in float64 and rounded once
+        (``float32.mixed_source``) gets its own chance before the round trip."""
+        from .float32 import certified_range, mixed_source, narrow_source
+
+        plain = narrow_source(self.source)
+        if self._native32:
+            return plain, _EVERYWHERE
+
+        def native(src):
+            fn = compile_source(src, _F32)
+            return lambda v: self._eval(v, False, fn32=fn)
+
+        wide = lambda v: self._eval(v, False)  # noqa: E731 - float64 input
+        interval = certified_range(self.source, native(plain), wide)
+        if interval is None and (mixed := mixed_source(plain)) is not None:
+            interval = certified_range(mixed, native(mixed), wide)
+            if interval is not None:
+                return mixed, interval
+        return plain, interval
+
+    @property
     def _f32(self) -> tuple[float, float] | None:
         """Where float32 input is computed in float32 (None: nowhere, the float64 round trip)."""
-        if self._native32:
-            return _EVERYWHERE
-        from .float32 import certified_range
+        return self._float32[1]
 
-        return certified_range(self.source, lambda v: self._eval(v, False), lambda v: self._eval(v, False))
-
-    @cached_property
+    @property
     def _source32(self) -> str:
-        """The source for float32 arithmetic: bounds and root splits re-rounded (``float32.narrow_source``)."""
-        from .float32 import narrow_source
-
-        return narrow_source(self.source)
+        return self._float32[0]
 
     @cached_property
     def _fn64(self) -> Callable:
@@ -544,10 +569,11 @@ class Kernel:
             np.copyto(dest, target.reshape(a.shape), casting="same_kind")
         return dest
 
-    def _eval(self, a: np.ndarray, wide: bool) -> np.ndarray:
-        """f on one block, in float64 if ``wide`` (else in a's dtype), NaN/inf fixed where the code is wrong."""
+    def _eval(self, a: np.ndarray, wide: bool, fn32: Callable | None = None) -> np.ndarray:
+        """f on one block, in float64 if ``wide`` (else in a's dtype), NaN/inf fixed where the code is wrong
+        (``fn32``: float32 code to run instead of the kernel's, as certification tries it)."""
         work = a.astype(_F64) if wide else a
-        fn = self._fn_rt if wide else self._fn32 if work.dtype == _F32 else self._fn64
+        fn = self._fn_rt if wide else (fn32 or self._fn32) if work.dtype == _F32 else self._fn64
         if self._quiet:
             res = fn(work)
         else:

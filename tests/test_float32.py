@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import symact
+from symact import _runtime, registry
 from symact import float32 as F
-from symact import registry
 
 NAMES = registry.names(kind="elementwise")
 
@@ -150,6 +150,42 @@ def test_a_root_safe_helper_drops_the_series_about_its_root_only():
     assert "symact_series" in moved and "symact_series" in F.narrow_source(moved)
     scaled = k.source.replace("symact_ndtr_xpdf(x)", "2 * symact_ndtr_xpdf(x)")
     assert "symact_series" in F.narrow_source(scaled)
+
+
+def test_mixed_code_rounds_the_argument_once_where_float32_arithmetic_fails():
+    """gelu_tanh's float32 code fails certification: its z = x (c x^2 + k) takes five float32 roundings
+    (c included), ~2 ULP of z, which sigmoid(z) multiplies by |z| (22 ULP at x = -4, where the goal
+    allows 25).  Its mixed code computes z in float64 from x and rounds it once, and is certified
+    everywhere; the sigmoid and the product stay float32.  Constants inside ``symact_round32`` stay
+    float64: the result is the hand-written mixed formula bit for bit."""
+    k = _kernel("gelu_tanh", "f")
+    plain = F.narrow_source(k.source)
+    mixed = F.mixed_source(plain)
+    assert k._source32 == mixed and k._f32 == F.EVERYWHERE  # noqa: SLF001
+    assert mixed.splitlines()[1].strip() == "_x64 = symact_wide(x)"
+    x = np.linspace(-12, 12, 100001).astype(np.float32)
+    x64 = x.astype(np.float64)
+    z = (x64 * (0.07135481627260025 * np.square(x64) + 1.5957691216057308)).astype(np.float32)
+    want = x * _runtime.symact_sigmoid(z)
+    got = k._eval(x, False)  # noqa: SLF001 - the float32 code itself
+    assert got.dtype == np.float32 and np.array_equal(got.view(np.int32), want.view(np.int32))
+    assert F.mixed_source(F.narrow_source(_kernel("relu", "f").source)) is None   # no arithmetic on x
+
+
+def test_mixed_code_writes_out_pure_names_and_keeps_rounded_ones():
+    """A name assigned pure arithmetic on x that rounds once (x1 = x*x) is written out inside the
+    float64 pieces that use it, and dropped when nothing else reads it; one that rounds twice or
+    more is itself rounded once from float64 and then read as the float32 value it holds (-x0, x0 + 1
+    stay float32)."""
+    src = ("def _lambdifygenerated(x):\n    x0 = 1.702 * x\n    x1 = x * x\n"
+           "    return exp(-x0) + minimum(x0 + 1, 1) + tanh(x * (0.5 * x1 + 1))\n")
+    out = F.mixed_source(src)
+    assert out == ("def _lambdifygenerated(x):\n    _x64 = symact_wide(x)\n"
+                   "    x0 = symact_round32(1.702 * _x64)\n"
+                   "    return exp(-x0) + minimum(x0 + 1, 1) + "
+                   "tanh(symact_round32(_x64 * (0.5 * (_x64 * _x64) + 1)))\n")
+    assert F._roundings(ast.parse("x * (0.5 * x + 0.1)").body[0].value, "x") == 4  # noqa: SLF001 - 0.1 counts one
+    assert F._roundings(ast.parse("x * tanh(x)").body[0].value, "x") is None  # noqa: SLF001
 
 
 def test_threshold_bound_is_narrowed_exactly():

@@ -402,36 +402,38 @@ class Kernel:
         return self._limits[sign]
 
     @cached_property
-    def _float32(self) -> tuple[str, tuple[float, float] | None]:
-        """(source for float32 arithmetic, where it is certified; None: nowhere, the float64 round trip).
+    def _float32(self) -> tuple[str, Callable, tuple[float, float] | None]:
+        """(source for float32 arithmetic, its code, where it is certified; None: nowhere, the float64
+        round trip).
 
         The source has bounds and root splits re-rounded (``float32.narrow_source``); where that code
         fails certification, its arithmetic on x computed in float64 and rounded once
-        (``float32.mixed_source``) gets its own chance before the round trip."""
+        (``float32.mixed_source``) gets its own chance before the round trip (certified under its
+        own text: the plain code's certificate is the kernel source's)."""
         from .float32 import certified_range, mixed_source, narrow_source
 
         plain = narrow_source(self.source)
+        fn = compile_source(plain, _F32)
         if self._native32:
-            return plain, _EVERYWHERE
+            return plain, fn, _EVERYWHERE
 
-        def native(src):
-            fn = compile_source(src, _F32)
-            return lambda v: self._eval(v, False, fn32=fn)
+        def wide(v):  # float64 input
+            return self._eval(v, False)
 
-        wide = lambda v: self._eval(v, False)  # noqa: E731 - float64 input
-        interval = certified_range(self.source, native(plain), wide)
+        interval = certified_range(self.source, lambda v: self._eval(v, False, fn32=fn), wide)
         if interval is None and (mixed := mixed_source(plain)) is not None:
-            interval = certified_range(mixed, native(mixed), wide)
+            fn_mixed = compile_source(mixed, _F32)
+            interval = certified_range(mixed, lambda v: self._eval(v, False, fn32=fn_mixed), wide)
             if interval is not None:
-                return mixed, interval
-        return plain, interval
+                return mixed, fn_mixed, interval
+        return plain, fn, interval
 
-    @property
+    @cached_property
     def _f32(self) -> tuple[float, float] | None:
         """Where float32 input is computed in float32 (None: nowhere, the float64 round trip)."""
-        return self._float32[1]
+        return self._float32[2]
 
-    @property
+    @cached_property
     def _source32(self) -> str:
         return self._float32[0]
 
@@ -454,7 +456,7 @@ class Kernel:
 
     @cached_property
     def _fn32(self) -> Callable:
-        return compile_source(self._source32, _F32)
+        return self._float32[1]
 
     @cached_property
     def _small(self) -> dict:

@@ -130,6 +130,29 @@ def test_shapes_dtypes_and_blocks():
     assert np.array_equal(ndtr([0.5, -0.5]), ndtr(np.array([0.5, -0.5])))
 
 
+def test_interval_dispatch_gives_the_same_bits_as_the_general_path():
+    """_block gathers each fdlibm interval's elements once when every |u| is in [T0, T4); _block_any
+    (tiny, huge, NaN, subnormal results) splits them in steps.  Same formulas, so the same bits: on
+    blocks mixing all four intervals, on blocks mostly central (_central on everything, then the
+    rest scattered over it), and on blocks of one interval each."""
+    rng = np.random.default_rng(7)
+    n = _ndtr.BLOCK
+    w = _ndtr._work()
+    blocks = [3.0 * rng.standard_normal(n), rng.uniform(-37.4, 37.4, n), rng.uniform(-1.0, 1.0, n),
+              np.where(rng.random(n) < 0.95, rng.uniform(-1.1, 1.1, n), rng.uniform(-30.0, 30.0, n))]
+    blocks += [rng.uniform(lo, hi, n) * rng.choice([-1.0, 1.0], n)
+               for lo, hi in ((_ndtr.T1, _ndtr.T2), (_ndtr.T2, _ndtr.T3), (_ndtr.T3, _ndtr.T4))]
+    for u in blocks:
+        a = np.abs(u)
+        assert a.min() >= _ndtr.T0 and a.max() < _ndtr.T4
+        fast = _ndtr._block(u, np.empty(n), w).copy()
+        general = _ndtr._block_any(u, np.abs(u), np.empty(n), w)
+        assert np.array_equal(fast.view(np.int64), general.view(np.int64))
+    # ndtr itself on such a block
+    u = blocks[0]
+    assert np.array_equal(ndtr(u), _ndtr._block_any(u, np.abs(u), np.empty(n), w))
+
+
 def test_thread_safety():
     rng = np.random.default_rng(3)
     xs = [rng.uniform(-40.0, 40.0, 50000) for _ in range(4)]

@@ -264,7 +264,7 @@ _T3 = _Tail(_hi_first(_CONST["R3_M"]), _hi_first(_CONST["R3_S"]), _CONST["R3_Gs"
             _ZC3, _CONST["R3_g1"])
 _T4 = _Tail(_hi_first(FDLIBM_RB, 2.0), _hi_first(FDLIBM_SB, 2.0), _CONST["R4_Gs"], _CONST["R4_Gr"])
 
-BLOCK = 32768         # 26.6 ns/element at 1e6 (u ~ N(0, 9)); 65536: 25.9 (L2-bound); 16384: 29, 8192: 38-52 (call overhead)
+BLOCK = 32768         # 26.6 ns/element at 1e6, u ~ N(0, 9); 65536: 25.9; 16384: 29, 8192: 38-52 (call overhead)
 _tls = threading.local()
 
 

@@ -639,40 +639,46 @@ def roundtrip_source(source: str) -> str:
 WIDE_VAR = "_x64"
 
 
-def _roundings(node, var: str, pure: dict | None = None) -> int | None:
+def _roundings(node, var: str, pure: dict | None = None, leaves: frozenset | set = frozenset()) -> int | None:
     """How many roundings a piece of pure arithmetic on x (+, -, *, /, square, abs and constants) makes in
     float32, a constant float32 cannot hold counting one; None for anything else.  ``pure``: names
-    assigned such arithmetic, and their values."""
+    assigned such arithmetic, and their values; ``leaves``: float32 names taken as they are, like x."""
     if isinstance(node, ast.Name):
-        return 0 if node.id == var else _roundings(pure[node.id], var, pure) if pure and node.id in pure else None
+        if node.id == var or node.id in leaves:
+            return 0
+        return _roundings(pure[node.id], var, pure, leaves) if pure and node.id in pure else None
     if isinstance(node, ast.Constant):
         v = node.value
         return None if isinstance(v, bool) or not isinstance(v, int | float) else 0 if _f32(v) else 1
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return _roundings(node.operand, var, pure)
+        return _roundings(node.operand, var, pure, leaves)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.Div):
-        a, b = _roundings(node.left, var, pure), _roundings(node.right, var, pure)
+        a, b = _roundings(node.left, var, pure, leaves), _roundings(node.right, var, pure, leaves)
         return None if a is None or b is None else a + b + 1
     if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("square", "abs") and len(node.args) == 1 \
             and not node.keywords:
-        r = _roundings(node.args[0], var, pure)
+        r = _roundings(node.args[0], var, pure, leaves)
         return None if r is None else r + (node.func.id == "square")
     return None
 
 
 class _Mixed(ast.NodeTransformer):
     """Each largest piece of pure arithmetic on x that rounds twice or more, computed in float64 from x
-    (``WIDE_VAR``; names assigned pure arithmetic, ``pure``, written out) and rounded to float32 once
-    (``symact_round32``)."""
+    (``WIDE_VAR``; names assigned pure arithmetic, ``pure``, written out; ``leaves`` from their float64
+    copies, ``<name>_64``) and rounded to float32 once (``symact_round32``)."""
 
-    def __init__(self, var: str, pure: dict):
-        self.var, self.pure, self.changed = var, pure, False
+    def __init__(self, var: str, pure: dict, leaves: set):
+        self.var, self.pure, self.leaves, self.changed = var, pure, leaves, False
+        self.widened: set = set()   # leaves read in float64
 
     def _wide(self, node):
         """node (pure arithmetic: a name, constant, unary or binary operation, or square/abs call) on _x64."""
         if isinstance(node, ast.Name):
             if node.id == self.var:
                 return ast.Name(WIDE_VAR, ast.Load())
+            if node.id in self.leaves:
+                self.widened.add(node.id)
+                return ast.Name(node.id + "_64", ast.Load())
             return self._wide(copy.deepcopy(self.pure[node.id]))
         if isinstance(node, ast.UnaryOp):
             node.operand = self._wide(node.operand)
@@ -684,39 +690,66 @@ class _Mixed(ast.NodeTransformer):
 
     def visit(self, node):  # top-down, so that the largest piece is taken whole
         if isinstance(node, ast.expr) and not isinstance(node, ast.Name) \
-                and (_roundings(node, self.var, self.pure) or 0) >= 2 \
-                and any(isinstance(n, ast.Name) and (n.id == self.var or n.id in self.pure) for n in ast.walk(node)):
+                and (_roundings(node, self.var, self.pure, self.leaves) or 0) >= 2 \
+                and any(isinstance(n, ast.Name) and (n.id == self.var or n.id in self.pure or n.id in self.leaves)
+                        for n in ast.walk(node)):
             self.changed = True
             return ast.Call(ast.Name("symact_round32", ast.Load()), [self._wide(copy.deepcopy(node))], [])
         return super().visit(node)
 
 
-def mixed_source(source: str) -> str | None:
+#: functions whose value is not a float32 array (a mask), never a leaf of mixed code
+_NOT_FLOAT = frozenset({"less", "greater", "less_equal", "greater_equal", "equal", "not_equal", "logical_and",
+                        "logical_or", "logical_not", "logical_xor", "isnan", "isinf", "isfinite", "signbit"})
+
+
+def mixed_source(source: str, leaves: bool = False) -> str | None:
     """The float32 code with its arithmetic on x computed in float64 and rounded once (``_Mixed``), or
     None where it has none: what a kernel tries when its float32 code fails certification, before the
     float64 round trip (transcendental functions stay float32, the costly part in float64).
 
     exp(z) and sigmoid(z) carry z's rounding error times |z|: gelu_tanh's z = x (c x^2 + k) in four
     float32 roundings (one more for c) is ~2 ULP of z off, 22 ULP of the result at x = -4 where the
-    goal allows 25, while z rounded once from float64 costs 5."""
+    goal allows 25, while z rounded once from float64 costs 5.
+
+    ``leaves``: arithmetic on the float32 values of functions too (exp(-|x|) in mish' and smish',
+    whose fractions in it take 4.6 ULP in float32 roundings at x = 0.5, over the goal; in float64
+    from the float32 exponential, rounded once, 1.2), each such value converted once."""
     tree = ast.parse(source)
     func = tree.body[0]
     var = func.args.args[0].arg
     pure: dict = {}
+    leafset: set = set()
     for st in func.body:
-        if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name) \
-                and _roundings(st.value, var, pure) is not None:
-            pure[st.targets[0].id] = st.value
-    mixed = _Mixed(var, pure)
-    body = []
+        if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
+            if _roundings(st.value, var, pure, leafset) is not None:
+                pure[st.targets[0].id] = st.value
+            elif leaves and isinstance(st.value, ast.Call) and getattr(st.value.func, "id", "") not in _NOT_FLOAT:
+                leafset.add(st.targets[0].id)
+    mixed = _Mixed(var, pure, leafset)
+    body, kept64 = [], set()
     for st in func.body:
-        body.append(st := mixed.visit(st))
+        st = mixed.visit(st)
         if isinstance(st, ast.Assign) and isinstance(st.value, ast.Call) \
                 and getattr(st.value.func, "id", "") == "symact_round32":
-            pure.pop(st.targets[0].id, None)   # rounded once: later code reads the float32 value
-    func.body = body
+            name = st.targets[0].id
+            pure.pop(name, None)   # rounded once: later code reads the float32 value
+            if leaves:             # ... and later float64 pieces the float64 one, not rounded
+                body.append(ast.Assign([ast.Name(name + "_64", ast.Store())], st.value.args[0]))
+                st.value.args[0] = ast.Name(name + "_64", ast.Load())
+                leafset.add(name)
+                kept64.add(name)
+        body.append(st)
     if not mixed.changed:
         return None
+    func.body = []
+    for st in body:   # each other leaf read in float64 converted once, after its assignment
+        func.body.append(st)
+        if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name) \
+                and st.targets[0].id in mixed.widened - kept64:
+            name = st.targets[0].id
+            wide = ast.Call(ast.Name("symact_wide", ast.Load()), [ast.Name(name, ast.Load())], [])
+            func.body.append(ast.Assign([ast.Name(name + "_64", ast.Store())], wide))
     _drop_dead(func)
     func.body.insert(0, ast.Assign([ast.Name(WIDE_VAR, ast.Store())],
                                    ast.Call(ast.Name("symact_wide", ast.Load()), [ast.Name(var, ast.Load())], [])))

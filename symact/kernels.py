@@ -156,6 +156,10 @@ def hoist_constants(tree: ast.Module, dtype: np.dtype) -> dict[str, np.ndarray]:
     return consts
 
 
+def _series_calls(source: str) -> int:
+    return source.count("symact_series(")
+
+
 _OUT_OPS = {"Add": "add", "Sub": "subtract", "Mult": "multiply", "Div": "divide"}
 #: comparisons: a bool result, written as 0.0/1.0 into a float ``out`` only where a product uses it
 _COMPARISONS = {"greater", "greater_equal", "less", "less_equal", "equal", "not_equal", "isnan", "isinf", "isfinite"}
@@ -409,8 +413,9 @@ class Kernel:
         The source has bounds and root splits re-rounded (``float32.narrow_source``); where that code
         fails certification, its arithmetic on x computed in float64 and rounded once
         (``float32.mixed_source``) gets its own chance before the round trip (certified under its
-        own text: the plain code's certificate is the kernel source's)."""
-        from .float32 import certified_range, mixed_source, narrow_source
+        own text: the plain code's certificate is the kernel source's), then the same with the
+        arithmetic on float32 function values too (``leaves``)."""
+        from .float32 import certified_range, mixed_source, narrow_source, roundtrip_source
 
         plain = narrow_source(self.source)
         fn = compile_source(plain, _F32)
@@ -421,9 +426,17 @@ class Kernel:
             return self._eval(v, False)
 
         interval = certified_range(self.source, lambda v: self._eval(v, False, fn32=fn), wide)
-        if interval is None and (mixed := mixed_source(plain)) is not None:
+        tried = {plain}
+        for leaves in (False, True):
+            if interval is not None:
+                break
+            mixed = mixed_source(plain, leaves=leaves)
+            if mixed is None or mixed in tried or \
+                    (leaves and _series_calls(mixed) > _series_calls(roundtrip_source(self.source))):
+                continue   # mostly float64 arithmetic and a root series the round trip drops: slower (mish')
+            tried.add(mixed)
             fn_mixed = compile_source(mixed, _F32)
-            interval = certified_range(mixed, lambda v: self._eval(v, False, fn32=fn_mixed), wide)
+            interval = certified_range(mixed, lambda v, f=fn_mixed: self._eval(v, False, fn32=f), wide)
             if interval is not None:
                 return mixed, fn_mixed, interval
         return plain, fn, interval
@@ -436,6 +449,11 @@ class Kernel:
     @cached_property
     def _source32(self) -> str:
         return self._float32[0]
+
+    @cached_property
+    def _mixed32(self) -> bool:
+        """Whether the float32 code computes in float64 too (mixed code): its blocks are sized for that."""
+        return self._f32 is not None and "symact_wide(" in self._source32
 
     @cached_property
     def _fn64(self) -> Callable:
@@ -558,7 +576,7 @@ class Kernel:
         flat_out = dest.reshape(-1) if dest.flags.c_contiguous and dest.shape == a.shape else None
         target = flat_out if flat_out is not None else np.empty(a.size, out_type)
         flat = a.reshape(-1)
-        step = _BLOCK_BYTES // (8 if wide else a.dtype.itemsize)
+        step = _BLOCK_BYTES // (8 if wide or (a.dtype == _F32 and self._mixed32) else a.dtype.itemsize)
         direct = not wide and target.dtype == a.dtype and not np.may_share_memory(a, target) \
             and self._direct(a.dtype)
         with np.errstate(all="ignore"):

@@ -451,11 +451,6 @@ class Kernel:
         return self._float32[0]
 
     @cached_property
-    def _mixed32(self) -> bool:
-        """Whether the float32 code computes in float64 too (mixed code): its blocks are sized for that."""
-        return self._f32 is not None and "symact_wide(" in self._source32
-
-    @cached_property
     def _fn64(self) -> Callable:
         """The code for float64 arrays (its constants as float64 0-d arrays; ``_fn`` takes any dtype)."""
         return compile_source(self.source, _F64)
@@ -576,7 +571,7 @@ class Kernel:
         flat_out = dest.reshape(-1) if dest.flags.c_contiguous and dest.shape == a.shape else None
         target = flat_out if flat_out is not None else np.empty(a.size, out_type)
         flat = a.reshape(-1)
-        step = _BLOCK_BYTES // (8 if wide or (a.dtype == _F32 and self._mixed32) else a.dtype.itemsize)
+        step = _BLOCK_BYTES // (8 if wide else a.dtype.itemsize)
         direct = not wide and target.dtype == a.dtype and not np.may_share_memory(a, target) \
             and self._direct(a.dtype)
         with np.errstate(all="ignore"):

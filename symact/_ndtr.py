@@ -405,40 +405,37 @@ def _deep(a, w):
     return res
 
 
-def _split(a, limit, w):
-    """Indices of a < limit and of the rest."""
-    m = a.shape[0]
-    lo = _less(a, limit, w.mask2[:m])
-    i_lo = lo.nonzero()[0]
-    np.logical_not(lo, lo)
-    return i_lo, lo.nonzero()[0]
+def _interval_index(a, k, two):
+    """k (a bool buffer, viewed as uint8) = 1, 2, 3 for T1 <= a < T2, T2 <= a < T3, a >= T3; 0 below T1."""
+    kk = np.greater_equal(a, _T1c, k).view(np.uint8)
+    kk += np.greater_equal(a, _T2c, two).view(np.uint8)
+    kk += np.greater_equal(a, _T3c, two).view(np.uint8)
+    return kk
+
+
+def _by_interval(v, kk, two, vo, ao, qo, w):
+    """Each interval's elements of v (kk = 1, 2, 3) gathered into consecutive segments of vo, their
+    |v| into ao and Phi(-|v|) into qo; [(indices, start, end)] of the segments, for the scatter."""
+    parts, s = [], 0
+    for r, fn in ((1, _region2), (2, _tail3), (3, _tail4)):
+        ix = np.equal(kk, r, out=two).nonzero()[0]
+        e = s + ix.shape[0]
+        if e > s:
+            v.take(ix, out=vo[s:e], mode="clip")
+            _abs(vo[s:e], ao[s:e])
+            fn(ao[s:e], qo[s:e], w)
+            parts.append((ix, s, e))
+        s = e
+    return parts
 
 
 def _finite_tail(a, q, w, gbuf):
-    """Phi(-a) for T1 <= a < T4 (a, q: contiguous, len m); gbuf: 4 free scratch arrays."""
+    """Phi(-a) for T1 <= a < T4 (a, q: contiguous, len m); gbuf: 3 free scratch arrays."""
     m = a.shape[0]
-    i2, it = _split(a, _T2c, w)
-    if i2.shape[0] == m:
-        return _region2(a, q, w)
-    if i2.shape[0]:
-        n = i2.shape[0]
-        q[i2] = _region2(a.take(i2, out=gbuf[0][:n], mode="clip"), gbuf[1][:n], w)
-        n = it.shape[0]
-        a = a.take(it, out=gbuf[0][:n], mode="clip")
-        qt = gbuf[1][:n]
-    else:
-        it, qt = None, q
-    i3, i4 = _split(a, _T3c, w)
-    n3, n4 = i3.shape[0], i4.shape[0]
-    if n4 == 0:
-        _tail(a, qt, w, _T3)
-    elif n3 == 0:
-        _tail(a, qt, w, _T4)
-    else:
-        qt[i3] = _tail(a.take(i3, out=gbuf[2][:n3], mode="clip"), gbuf[3][:n3], w, _T3)
-        qt[i4] = _tail(a.take(i4, out=gbuf[2][:n4], mode="clip"), gbuf[3][:n4], w, _T4)
-    if it is not None:
-        q[it] = qt
+    two = w.mask2[:m]
+    kk = _interval_index(a, w.mask[:m], two)
+    for ix, s, e in _by_interval(a, kk, two, gbuf[0][:m], gbuf[1][:m], gbuf[2][:m], w):
+        q[ix] = gbuf[2][s:e]
     return q
 
 
@@ -462,22 +459,11 @@ def _block(u, out, w):
         _central(u, out, w)
     elif nc:
         out[ic] = _central(u.take(ic, out=g[3][:nc], mode="clip"), g[4][:nc], w)
-    kk = np.greater_equal(a, _T1c, k).view(np.uint8)  # 0 central, 1 [T1, T2), 2 [T2, T3), 3 [T3, T4)
     two = w.mask2[:n]
-    kk += np.greater_equal(a, _T2c, two).view(np.uint8)
-    kk += np.greater_equal(a, _T3c, two).view(np.uint8)
+    kk = _interval_index(a, k, two)
     m = n - nc
     uo, ao, qo = g[0][:m], g[1][:m], g[2][:m]
-    parts, s = [], 0
-    for r, fn in ((1, _region2), (2, _tail3), (3, _tail4)):
-        ix = np.equal(kk, r, out=two).nonzero()[0]
-        e = s + ix.shape[0]
-        if e > s:
-            u.take(ix, out=uo[s:e], mode="clip")
-            _abs(uo[s:e], ao[s:e])
-            fn(ao[s:e], qo[s:e], w)
-            parts.append((ix, s, e))
-        s = e
+    parts = _by_interval(u, kk, two, uo, ao, qo, w)
     _signed(uo, qo, g[3][:m])
     for ix, s, e in parts:
         out[ix] = qo[s:e]

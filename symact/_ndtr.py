@@ -49,6 +49,7 @@ import threading
 
 import numpy as np
 
+from ._runtime import aligned_empty
 from ._runtime import horner as _horner
 
 __all__ = ["ndtr"]
@@ -269,15 +270,16 @@ _tls = threading.local()
 
 
 class _Work:
-    """Per-thread scratch buffers (allocated once: fresh 256 KiB temporaries cost page faults)."""
+    """Per-thread scratch buffers, allocated once (fresh 256 KiB temporaries cost page faults) and
+    64-byte aligned (``aligned_empty``: ndtr 7% faster at 10^6)."""
 
     def __init__(self):
-        self.f = [np.empty(BLOCK) for _ in range(6)]      # scratch of the region formulas
+        self.f = [aligned_empty(BLOCK) for _ in range(6)]      # scratch of the region formulas
         self.i = [b.view(_I64) for b in self.f]
-        self.g = [np.empty(BLOCK) for _ in range(9)]      # gathered inputs and results
-        self.a = np.empty(BLOCK)
-        self.mask = np.empty(BLOCK, dtype=bool)
-        self.mask2 = np.empty(BLOCK, dtype=bool)
+        self.g = [aligned_empty(BLOCK) for _ in range(9)]      # gathered inputs and results
+        self.a = aligned_empty(BLOCK)
+        self.mask = aligned_empty(BLOCK, bool)
+        self.mask2 = aligned_empty(BLOCK, bool)
 
 
 def _work():

@@ -38,7 +38,7 @@ import threading
 
 import numpy as np
 
-from ._runtime import INV_SQRT_2PI
+from ._runtime import INV_SQRT_2PI, aligned_empty
 from ._runtime import horner as _horner
 
 __all__ = ["gauss32", "ndtr32", "ndtr_xpdf32"]
@@ -80,7 +80,7 @@ _tls = threading.local()
 def _scratch() -> list[np.ndarray]:
     w = getattr(_tls, "w", None)
     if w is None:                             # per thread, allocated once: fresh temporaries page-fault
-        w = _tls.w = [np.empty(BLOCK, dtype=np.float32) for _ in range(5)] + [np.empty(BLOCK) for _ in range(3)]
+        w = _tls.w = [aligned_empty(BLOCK, np.float32) for _ in range(5)] + [aligned_empty(BLOCK) for _ in range(3)]
     return w
 
 

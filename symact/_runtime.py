@@ -13,6 +13,18 @@ _F64 = np.dtype(np.float64)
 INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)  # phi(u) = INV_SQRT_2PI exp(-u^2/2)
 
 
+def aligned_empty(n: int, dtype=_F64) -> np.ndarray:
+    """An empty 1-d array whose data starts on a 64-byte boundary, for scratch buffers kept across calls.
+
+    NumPy's allocator gives 16-byte alignment (a 256 KiB buffer starts 16 bytes into its page), and
+    its AVX-512 loops run array-with-array operations at half speed on such data: np.add of two
+    float64 blocks of 32k, 0.50 against 0.22 ns per element aligned (float32: 0.25 against 0.12)."""
+    dt = np.dtype(dtype)
+    raw = np.empty(n * dt.itemsize + 64, dtype=np.uint8)
+    start = -raw.ctypes.data % 64
+    return raw[start:start + n * dt.itemsize].view(dt)
+
+
 def _put_nan(u, r):
     """r = NaN where u is NaN.  ``vdot(u, u)`` is NaN only if some u is (its terms are >= 0, so no
     inf - inf): one SIMD pass finds out, where isnan().any() took two and a mask.  (``u.dot(u)`` is

@@ -281,8 +281,11 @@ def symact_const(u, c, out=None):
     if type(u) is not np.ndarray:
         u = np.asarray(u)
     w = _writable(out, u)
-    r = w if w is not None else np.empty(u.shape, _float_type(u))
-    r.fill(c)
+    if w is None and c == 0:
+        r = np.zeros(u.shape, _float_type(u))  # calloc: fresh pages come zeroed, no pass to write them
+    else:
+        r = w if w is not None else np.empty(u.shape, _float_type(u))
+        r.fill(c)
     _put_nan(u, r)
     return _into(out, r)
 

@@ -289,6 +289,11 @@ def probe_flags(fn: Callable) -> tuple[bool, bool]:
     return guard, quiet
 
 
+def _const_zero(call: ast.Call) -> bool:
+    c = call.args[1] if len(call.args) > 1 else None
+    return isinstance(c, ast.Constant) and c.value == 0
+
+
 def count_passes(source: str) -> int:
     """How many NumPy calls the printed code makes over the array (roughly: it decides whether a
     large array is evaluated whole, at most two passes with no temporaries to keep in cache)."""
@@ -302,6 +307,9 @@ def count_passes(source: str) -> int:
         elif isinstance(node, ast.Call):
             name = getattr(node.func, "id", "")
             # a step or an indicator is comparisons, a conversion and a NaN check; other helpers make many passes
+            if name == "symact_const" and _const_zero(node):
+                n += 1  # a calloc'ed zero array and the NaN check: whole, blocks would write the zeros
+                continue
             n += {"symact_const": 2, "symact_step": 3, "symact_in": 4, "symact_where": 4,
                   "symact_threshold": 4}.get(name, 10 if name.startswith("symact_") else 1)
     return n

@@ -66,3 +66,30 @@ def test_literature_stable_forms():
     assert "exp(x - exp(x))" in str(symact.get("cloglog").grad_kernel.stable)
     assert "cosh" not in symact.get("tanhexp").grad_kernel.source  # sech^2(e^x) in its exp form
     assert "sin(x/2 + " in str(symact.get("cosid").grad_kernel.stable)  # 1 + sin x = 2 sin^2(x/2 + pi/4)
+
+
+def test_sigmoids_of_the_same_magnitude_share_one_exp():
+    # gelu_sigmoid': sigma(1.702 x) and sigma(-1.702 |x|) from one exp(-|1.702 x|), in symact_sigmoid's
+    # operations: the same bits as the two symact_sigmoid calls it replaces (float64 1e6: 15.4 -> 12.2 ms)
+    from symact import _runtime
+    from symact.kernels import compile_source
+
+    k = symact.get("gelu_sigmoid").grad_kernel
+    assert k.source.count("exp(") == 1 and "symact_sigmoid" not in k.source
+    fn = compile_source(k.source)
+    calls = []
+
+    def series(u, r, coeffs, general, power=None, out=None, rational=None):
+        calls.append((u, r, coeffs, rational))
+        return _runtime.symact_series(u, r, coeffs, general, power, out, rational)
+
+    fn.__globals__["symact_series"] = series
+    rng = np.random.default_rng(7)
+    v = np.concatenate([rng.normal(0, 3, 20000), rng.uniform(-800, 800, 2000), [0.0, -0.0, np.inf, -np.inf]])
+    with np.errstate(all="ignore"):
+        got = fn(v)
+        (u, r, coeffs, rational), = calls
+        x0, x2 = 1.702 * v, 1.702 * np.abs(v)
+        general = x2 * _runtime.symact_sigmoid(-x2) + np.minimum(x0 + 1, 1)
+        want = _runtime.symact_series(u, r, coeffs, general, rational=rational) * _runtime.symact_sigmoid(x0)
+    assert np.array_equal(got.view(np.int64), want.view(np.int64))

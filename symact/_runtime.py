@@ -281,7 +281,7 @@ def symact_const(u, c, out=None):
     if type(u) is not np.ndarray:
         u = np.asarray(u)
     w = _writable(out, u)
-    if w is None and c == 0:
+    if w is None and c == 0 and math.copysign(1.0, c) > 0:
         r = np.zeros(u.shape, _float_type(u))  # calloc: fresh pages come zeroed, no pass to write them
     else:
         r = w if w is not None else np.empty(u.shape, _float_type(u))

@@ -291,7 +291,7 @@ def probe_flags(fn: Callable) -> tuple[bool, bool]:
 
 def _const_zero(call: ast.Call) -> bool:
     c = call.args[1] if len(call.args) > 1 else None
-    return isinstance(c, ast.Constant) and c.value == 0
+    return isinstance(c, ast.Constant) and c.value == 0 and math.copysign(1.0, c.value) > 0  # +0: calloc
 
 
 def count_passes(source: str) -> int:

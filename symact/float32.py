@@ -635,6 +635,64 @@ def roundtrip_source(source: str) -> str:
     return source if ast.dump(new) == ast.dump(ast.parse(source)) else ast.unparse(new) + "\n"
 
 
+#: where ``one_sided_source`` clamps x: e^-42 < 2^-60, far below what a float32 result sees of the
+#: terms that decay like e^-x beyond it, and e^(4*42) is far from float64's overflow
+ONE_SIDED_CLAMP = 42.0
+
+
+def one_sided_source(source: str) -> str | None:
+    """The round trip's code with its ``symact_where(less(x, 0), A, B)`` replaced by A on u = min(x, C).
+
+    ``rewriting._exp_rational_derivative`` prints one rational function of e^x twice, in e =
+    exp(-|x|): A (e = e^x) below 0 and B (e = e^-x) above, so that float64 never overflows over
+    all doubles.  float32's range only needs e^x up to where the function has reached its limit:
+    A alone on min(x, C), one exp and one branch where both branches were evaluated everywhere
+    (mish' float32: 16.8 -> 8.4 ms at 10^6).  Above 0 A's brackets are sums of positive terms.
+    That the limit is reached by C is checked, not assumed: ``kernels.Kernel._fn_rt`` adopts this
+    code only where it agrees with the two-sided code on probes.  None: no such where, or A uses
+    |x| other than in exp(-|x|)."""
+    tree = ast.parse(source)
+    func = tree.body[0]
+    var = func.args.args[0].arg
+    ret = func.body[-1]
+    if not isinstance(ret, ast.Return) or not _is_call(ret.value, "symact_where", 3):
+        return None
+    cond = ret.value.args[0]
+    if not (_is_call(cond, "less", 2) and _is_name(cond.args[0], var) and _const(cond.args[1]) == 0):
+        return None
+    u = "_u"
+
+    class OneSided(ast.NodeTransformer):
+        def visit_Name(self, node):
+            return ast.Name(u, node.ctx) if node.id == var else node
+
+        def visit_Call(self, node):
+            # exp(-abs(x)) is e^x on the side A was printed for
+            if _is_call(node, "exp", 1) and isinstance(node.args[0], ast.UnaryOp) \
+                    and isinstance(node.args[0].op, ast.USub) and _is_call(node.args[0].operand, "abs", 1) \
+                    and _is_name(node.args[0].operand.args[0], var):
+                return ast.Call(ast.Name("exp", ast.Load()), [ast.Name(u, ast.Load())], [])
+            return self.generic_visit(node)
+
+    ret.value = ret.value.args[1]
+    func.body = [ast.parse(f"{u} = minimum({var}, {ONE_SIDED_CLAMP!r})").body[0]] + \
+        [OneSided().visit(st) for st in func.body]
+    _drop_dead(func)
+    if not any(_is_call(n, "exp", 1) and _is_name(n.args[0], u) for n in ast.walk(func)) or \
+            any(_is_call(n, "abs", 1) for n in ast.walk(func)):
+        return None
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def _is_call(node, name: str, nargs: int) -> bool:
+    return isinstance(node, ast.Call) and getattr(node.func, "id", "") == name and len(node.args) == nargs \
+        and not node.keywords
+
+
+def _is_name(node, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
 #: x in float64, in mixed float32 code (``mixed_source``)
 WIDE_VAR = "_x64"
 

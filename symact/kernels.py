@@ -468,12 +468,18 @@ class Kernel:
         """The float64 code for results rounded to float32 or float16 (``float32.roundtrip_source``:
         no series about roots x0 != 0, shorter ones about 0); ``SYMACT_FLOAT32=roundtrip`` keeps
         the float64 kernel (0.5 ULP + 2^-29 from the truth everywhere)."""
-        from .float32 import roundtrip_only, roundtrip_source
+        from .float32 import one_sided_source, roundtrip_only, roundtrip_source
 
         if roundtrip_only():
             return self._fn64
         src = roundtrip_source(self.source)
-        return self._fn64 if src == self.source else compile_source(src, _F64)
+        fn = self._fn64 if src == self.source else compile_source(src, _F64)
+        one = one_sided_source(src)
+        if one is not None:
+            fn_one = compile_source(one, _F64)
+            if _agrees_on_float32(fn_one, fn):
+                return fn_one
+        return fn
 
     @cached_property
     def _fn32(self) -> Callable:
@@ -651,6 +657,27 @@ class Kernel:
             if hit.any():
                 res[hit] = self.limit(sign)
         return res
+
+
+def _agrees_on_float32(new: Callable, old: Callable) -> bool:
+    """Whether ``new`` gives what ``old`` gives (within 2^-40, far inside the round trip's 2^-29; NaN
+    where it gives NaN) on float32 probes: a dense grid over [-64, 64], where the two-sided code
+    changes branch and a clamp takes over, and both tails out to float32's largest.  At +-inf, where
+    ``old`` gives NaN (inf*0, which the guard replaces by the limit), ``new`` must give ``old`` at
+    +-3.4e38 instead: a finite result there is not patched."""
+    f32 = np.finfo(np.float32)
+    tail = np.geomspace(64.0, float(f32.max), 2001)
+    x = np.unique(np.concatenate([np.linspace(-64.0, 64.0, 64001), tail, -tail, [0.0, -0.0]]))
+    x = x.astype(np.float32).astype(_F64)
+    inf = np.array([np.inf, -np.inf])
+
+    def same(a, b):
+        return np.where(np.isnan(b), np.isnan(a), np.abs(a - b) <= np.abs(b) * 2.0 ** -40)
+
+    with np.errstate(all="ignore"):
+        a_inf, b_inf = new(inf), old(inf)
+        ok_inf = same(a_inf, b_inf) | (np.isnan(b_inf) & same(a_inf, old(np.array([f32.max, -f32.max], _F64))))
+        return bool(same(new(x), old(x)).all() and ok_inf.all())
 
 
 def limit_at_infinity(expr: sp.Expr, var: sp.Symbol, sign: int) -> float:

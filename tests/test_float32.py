@@ -401,3 +401,34 @@ def test_roundtrip_without_root_series_meets_the_goal_near_the_roots(name, which
         ok, ulps = F._check(lambda v: k._eval(v, True), lambda v: k._eval(v, False), xs)  # noqa: SLF001
         bad = xs[~ok]
         assert not bad.size, f"{name} {which} near {x0}: {bad.size} points over, e.g. {bad[:5]}"
+
+
+@pytest.mark.parametrize("name", ["mish", "smish"])
+def test_round_trip_of_a_two_sided_exp_fraction_is_one_sided(name):
+    """mish' and smish' print one rational function of e^x twice (in e^x below 0, e^-x above, so no
+    float64 overflows).  Their float32 round trip evaluates the x < 0 side alone on min(x, 42) (one
+    exp and one branch, where both branches were evaluated everywhere), adopted because it agrees
+    with the two-sided code within 2^-40 on probes; the dense check here is against mpmath, on
+    [0, 64] where the new side is used above 0 and around the clamp, within the round trip's
+    0.5 ULP + 2^-29 (1 ULP with margin)."""
+    from symact.accuracy import measure
+    from symact.kernels import compile_source
+
+    k = _kernel(name, "grad")
+    src = F.one_sided_source(F.roundtrip_source(k.source))
+    assert src is not None and "symact_where" not in src and src.count("exp(") == 1
+    assert "_u = minimum(x, 42.0)" in src and "exp(_u)" in src and "abs(" not in src
+    assert k._f32 is None and k._fn_rt.__code__.co_varnames[:2] == ("x", "_u")  # noqa: SLF001
+    xs = np.unique(np.concatenate([np.linspace(-64, 64, 6001), np.linspace(41.9, 42.1, 201),
+                                   [3e38, -3e38, 1e-30, -1e-30, 0.0]])).astype(np.float32)
+    m = measure(symact.get(name), "grad", np.dtype(np.float32), xs=xs)
+    assert m.ok and m.max_ulp <= 1.0, (m.max_ulp, m.excess_x)
+    inf = np.array([np.inf, -np.inf, np.nan], np.float32)
+    np.testing.assert_array_equal(k(inf), k(inf.astype(np.float64)).astype(np.float32))
+    # a where whose two sides are not one function of e^x is left two-sided by the probes
+    from symact.kernels import _agrees_on_float32
+
+    two = "def _lambdifygenerated(x):\n    return symact_where(less(x, 0), exp(-abs(x)), 2 * exp(-abs(x)))\n"
+    one = F.one_sided_source(two)
+    assert one is not None and "exp(_u)" in one
+    assert not _agrees_on_float32(compile_source(one), compile_source(two))

@@ -567,12 +567,10 @@ class _RootSeries(ast.NodeTransformer):
     def visit_Call(self, node):
         self.generic_visit(node)
         name = getattr(node.func, "id", "")
-        if name == "symact_where" and len(node.args) == 3:
+        if _is_call(node, "symact_where", 3):
             c = node.args[0]
-            if isinstance(c, ast.Call) and getattr(c.func, "id", "") == "less" and len(c.args) == 2 \
-                    and isinstance(c.args[0], ast.Call) and getattr(c.args[0].func, "id", "") == "abs" \
-                    and len(c.args[0].args) == 1 and (a := self._shift(c.args[0].args[0])) is not None \
-                    and self.gives_way(a, node.args[2]):
+            if _is_call(c, "less", 2) and _is_call(c.args[0], "abs", 1) \
+                    and (a := self._shift(c.args[0].args[0])) is not None and self.gives_way(a, node.args[2]):
                 return node.args[2]
         elif name == "symact_series" and len(node.args) >= 4 and (a := self._shift(node.args[0])) is not None \
                 and self.gives_way(a, node.args[3]):

@@ -29,7 +29,9 @@ JSON written by ``json_path`` (the site's benchmark page reads it), schema 1::
                   "seconds": {impl: float|null},       # median seconds per call
                   "ratios": {"hand", "torch_out", "floor", "numba_torch_out", "numba_floor": float|null},
                   "memory": {impl: float|null}}],       # peak extra bytes / input bytes (largest n only)
-     "goals": {goal: {"value": float|null, "target": float, "met": bool|null}}}
+     "goals": {goal: {"value": float|null, "target": float, "met": bool|null}},
+     "bounds": [{"goal", "name", "dtype", "n", "against": "floor"|"hand", "leaves_out",
+                 "sketch": float, "symact": float}]}     # with --bounds only (symact.bench_bounds)
 
 Timings are measurements, never assertions: the short mode (CI) checks only that everything runs.
 """
@@ -317,11 +319,12 @@ def _startup_times() -> tuple[float | None, float | None]:
 def run(names: Iterable[str] | None = None, sizes: Iterable[int] = (10**2, 10**4, 10**6, 10**7),
         dtypes: Iterable[str] = ("float32", "float64"), repeats: int = 7, short: bool = False,
         json_path: str | None = None, progress: Callable[[str], Any] | None = print,
-        numba: bool | None = None) -> dict:
+        numba: bool | None = None, bounds: bool = False) -> dict:
     """Time every kernel against the alternatives (see the module docstring); returns the JSON dict.
 
     ``short`` (CI): sizes 10^2 and 10^4, 3 repeats, no numba compilation — checks that it all runs.
     ``numba``: include the fused backend (default: when installed and not ``short``).
+    ``bounds``: also time ``symact.bench_bounds``' sketches at this run's sizes from 10^6 (``"bounds"``).
     """
     from . import registry
     from .activation import get
@@ -384,8 +387,18 @@ def run(names: Iterable[str] | None = None, sizes: Iterable[int] = (10**2, 10**4
     report = {"schema": 1, "meta": meta, "sizes": list(sizes), "dtypes": list(dtypes), "impls": list(IMPLS),
               "results": results}
     report["goals"] = goals(report)
+    big = tuple(n for n in sizes if n >= 10**6)
+    if bounds and big:
+        from . import bench_bounds
+
+        say("lower bounds:")
+        report["bounds"] = bench_bounds.run(sizes=big, repeats=repeats, say=say)
     if progress:
         say(format_table(report))
+        if report.get("bounds"):
+            from .bench_bounds import format_bounds
+
+            say(format_bounds(report["bounds"]))
     if json_path:
         with open(json_path, "w") as fh:
             json.dump(report, fh, indent=1, allow_nan=False, default=_nan_none)
@@ -505,7 +518,8 @@ def format_table(report: dict) -> str:
 
 
 def cli_bench(args: list[str]) -> int:
-    """``symact bench [--short] [--json PATH] [--names a,b] [--sizes 100,1e6] [--repeats N] [--no-numba]``."""
+    """``symact bench [--short] [--json PATH] [--names a,b] [--sizes 100,1e6] [--repeats N] [--no-numba]
+    [--bounds]``."""
     p = argparse.ArgumentParser(prog="symact bench", description="benchmark the kernels side by side")
     p.add_argument("--short", action="store_true", help="small sizes, few repeats (CI; < 60 s)")
     p.add_argument("--json", metavar="PATH", help="write the results as JSON (schema in symact.bench)")
@@ -515,10 +529,12 @@ def cli_bench(args: list[str]) -> int:
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--numba", dest="numba", action="store_true", default=None, help="include the numba backend")
     p.add_argument("--no-numba", dest="numba", action="store_false")
+    p.add_argument("--bounds", action="store_true",
+                   help="also time the NumPy lower-bound sketches of the missed goals (symact.bench_bounds)")
     ns = p.parse_args(args)
     kw: dict[str, Any] = {}
     if ns.sizes:
         kw["sizes"] = [int(float(s)) for s in ns.sizes.split(",")]
     run(names=ns.names.split(",") if ns.names else None, dtypes=ns.dtypes.split(","), repeats=ns.repeats,
-        short=ns.short, json_path=ns.json, numba=ns.numba, **kw)
+        short=ns.short, json_path=ns.json, numba=ns.numba, bounds=ns.bounds, **kw)
     return 0

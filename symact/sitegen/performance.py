@@ -52,9 +52,12 @@ def context(report: dict[str, Any] | None) -> dict[str, Any]:
                              | {"cost": _r(cost, 1)})
             if any(c["hand"] != "–" or c["cost"] != "–" for c in cells):
                 rows.append({"name": name, "which": which, "cells": cells})
+    bounds = [b | {"sketch": _r(b["sketch"]), "symact": _r(b["symact"]), "size": f"{b['n']:.0e}"}
+              for b in report.get("bounds") or []]
     goals = [{"goal": k, "value": _r(g["value"]), "target": g["target"],
               "met": {True: "met", False: "not met", None: "n/a"}[g["met"]],
-              "where": g.get("where") or "", "over": g.get("over") or [], "kind": _kind(k)}
+              "where": g.get("where") or "", "over": g.get("over") or [], "kind": _kind(k),
+              "bounds": [b for b in bounds if b["goal"] == _kind(k)]}
              for k, g in report["goals"].items()]
     return {"report": report, "meta": report["meta"], "top": f"{top:.0e}", "dtypes": dtypes, "rows": rows,
             "goals": goals}

@@ -20,17 +20,13 @@ import numpy as np
 
 from ._ndtr32 import P as _P
 from ._ndtr32 import Q as _Q
+from ._runtime import _k as _c  # v as a cached 0-d array of x's dtype: no upcast, no conversion
 from ._runtime import aligned_empty
-
-_BLOCK_BYTES = 262144          # as symact.kernels: 256 KiB blocks
-
-
-def _c(v: float, dt: np.dtype) -> np.ndarray:
-    return np.array(v, dt)   # a 0-d array of x's dtype: the cheapest scalar operand, no upcast
+from .kernels import _BLOCK_BYTES  # the kernels' block size
 
 
 def _blocked(body: Callable, dt: np.dtype, scratch: int) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """run(x, out): ``body(x_block, out_block, scratch_blocks, bool_block)`` over 256 KiB blocks."""
+    """run(x, out): ``body(x_block, out_block, scratch_blocks, bool_block)`` over the kernels' blocks."""
     step = _BLOCK_BYTES // dt.itemsize
     bufs = [aligned_empty(step, dt) for _ in range(scratch)]
     mask = aligned_empty(step, np.bool_)

@@ -6,13 +6,12 @@ accuracy, an accurate series) and says which.  Timed interleaved with the copy f
 and, where the goal is against it, the hand-written version, a sketch's ratio bounds what any NumPy
 kernel of its design can reach: where the sketch is over a goal, a correct kernel of that design is too.
 
-Each sketch's output is checked against symact's kernel to the accuracy it claims (tests/test_bench.py),
+Each sketch's output is checked against symact's kernel to the accuracy it claims (tests/test_bench_bounds.py),
 so a bound is never the time of a function that computes something else.
 """
 from __future__ import annotations
 
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ import numpy as np
 from ._ndtr32 import P as _P
 from ._ndtr32 import Q as _Q
 from ._runtime import _k as _c  # v as a cached 0-d array of x's dtype: no upcast, no conversion
-from ._runtime import aligned_empty
+from ._runtime import aligned_empty, horner
 from .kernels import _BLOCK_BYTES  # the kernels' block size
 
 
@@ -64,13 +63,6 @@ def _gelu(dt: np.dtype):
     """x Phi(x), Phi(-a) = exp(-a^2/2) R(a) with R = P/Q symact._ndtr32's float32 fit (8e-9 relative)."""
     p, q = [_c(v, dt) for v in reversed(_P)], [_c(v, dt) for v in reversed(_Q)]
     mhalf, amax, one, mtwo, zero = _c(-0.5, dt), _c(15, dt), _c(1, dt), _c(-2, dt), _c(0, dt)
-
-    def horner(a, c, r):
-        np.multiply(a, c[0], out=r)
-        np.add(r, c[1], out=r)
-        for k in c[2:]:
-            np.multiply(r, a, out=r)
-            np.add(r, k, out=r)
 
     def body(x, out, b, m):
         a, e, pv, qv = b
@@ -182,6 +174,8 @@ def run(sizes: tuple[int, ...] = (10**6, 10**7), repeats: int = 5, say: Callable
 
 def _medians(calls: dict[str, Callable], x: np.ndarray, repeats: int) -> dict[str, float]:
     """Median seconds of ``call(out, x)`` per name, the calls interleaved, after one warm-up call each."""
+    from .bench import _timer
+
     out = np.empty_like(x)
     t: dict[str, list[float]] = {k: [] for k in calls}
     with np.errstate(all="ignore"):
@@ -189,9 +183,7 @@ def _medians(calls: dict[str, Callable], x: np.ndarray, repeats: int) -> dict[st
             c(out, x)
         for _ in range(repeats):
             for k, c in calls.items():
-                t0 = time.perf_counter()
-                c(out, x)
-                t[k].append(time.perf_counter() - t0)
+                t[k].append(_timer(lambda c=c: c(out, x), 1))
     return {k: statistics.median(v) for k, v in t.items()}
 
 

@@ -51,6 +51,12 @@ _EVERYWHERE = (-math.inf, math.inf)
 #: up to 2x slower on float32, 512 KiB ones no faster)
 _BLOCK_BYTES = 262144
 _CHUNK = _BLOCK_BYTES // 8
+_HUGE = (1e300, -1e300, 1.7976931348623157e308, -1.7976931348623157e308, 1e200, -1e200, 1e155, -1e155, 1e103, -1e103)
+
+
+#: inputs a kernel must evaluate without a floating-point flag to run without np.errstate
+_PROBE = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, *_HUGE, *np.linspace(-50, 50, 1001), 5e-324, -5e-324,
+                   *(s * 10.0**k for k in range(-320, 309, 7) for s in (1, -1)), 3.4028234663852886e38])
 
 
 def _prime_allocator(nbytes: int = 1 << 22) -> None:
@@ -66,12 +72,6 @@ def _prime_allocator(nbytes: int = 1 << 22) -> None:
 
 
 _prime_allocator()
-_HUGE = (1e300, -1e300, 1.7976931348623157e308, -1.7976931348623157e308, 1e200, -1e200, 1e155, -1e155, 1e103, -1e103)
-
-
-#: inputs a kernel must evaluate without a floating-point flag to run without np.errstate
-_PROBE = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, *_HUGE, *np.linspace(-50, 50, 1001), 5e-324, -5e-324,
-                   *(s * 10.0**k for k in range(-320, 309, 7) for s in (1, -1)), 3.4028234663852886e38])
 
 
 def compile_source(source: str, dtype: np.dtype | None = None) -> Callable:

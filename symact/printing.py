@@ -162,6 +162,14 @@ class KernelPrinter(SciPyPrinter):
         mx, ge = self._module_format("numpy.maximum"), self._module_format("numpy.greater_equal")
         return f"({self._print(r)}*{mx}({self._print(e)}, {ge}({self._print(u)}, 0)))"
 
+    def _print_SigmoidPoly(self, expr):
+        u, *coeffs = expr.args  # highest degree first
+        odd = all(c.is_zero for c in coeffs[1::2])  # u Q(u^2): Q's coefficients are the others
+        pairs = [_dd(c) for c in (coeffs[::2] if odd else coeffs)]
+        hi, lo = tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+        fn = self._module_format("symact._runtime.symact_sigmoid_poly")
+        return f"{fn}({self._print(u)}, {hi!r}, {lo!r}{', odd=True' if odd else ''})"
+
     def _print_SigmoidPrime(self, expr):
         return f"{self._module_format('symact._runtime.symact_dsigmoid')}({self._print(expr.args[0])})"
 
@@ -504,6 +512,44 @@ def _horner_form(e):
     return None if h == e else h
 
 
+class SigmoidPoly(sp.Function):
+    """sigma(P(u)), P a polynomial of degree >= 3 with number coefficients (gelu_tanh's): printed as
+    one ``symact_sigmoid_poly`` call, which corrects sigma for P's rounding error where |P| amplifies it."""
+
+
+def _proportional(a, p, v) -> bool:
+    """Whether a = c p for a number c (to 25 digits: the stable forms' constants are 86-bit Floats)."""
+    if not a.free_symbols:
+        return False
+    r = [sp.N((a / p).subs(v, t), 30) for t in (sp.Rational(3, 7), sp.Rational(-11, 5))]
+    return all(q.is_number and q.is_finite for q in r) and abs(r[0] - r[1]) <= 1e-25 * abs(r[0])
+
+
+def _sigmoid_polys(expr):
+    """sigma(P) as ``SigmoidPoly`` where no other function takes a multiple of P: gelu_tanh' adds
+    x P' sigma'(P) (a sech^2 of P/2) to sigma(P), and the two carry P's rounding error alike, so that
+    it partly cancels in the sum; correcting one term alone left 19 points over the goal where 8 were."""
+    from .functions import sigmoid
+    calls = [f for f in expr.atoms(sp.Function) if len(f.args) == 1]
+    subs = {}
+    for s_ in expr.atoms(sigmoid):
+        p = s_.args[0]
+        if _horner_form(sp.expand(p)) is None:
+            continue
+        (v,) = p.free_symbols
+        if any(f != s_ and _proportional(f.args[0], p, v) for f in calls):
+            continue
+        subs[s_] = SigmoidPoly(v, *sp.Poly(p, v).all_coeffs())
+    return expr.xreplace(subs) if subs else expr
+
+
+def _dd(c) -> tuple[float, float]:
+    """c as hi + lo, two doubles (hi the nearest to c, lo the nearest to the rest)."""
+    v = sp.N(c, 60)
+    hi = float(v)
+    return hi, float(v - sp.Float(hi, 60))
+
+
 def horner_polynomials(expr):
     """Every polynomial of degree >= 3 in ``expr`` in Horner form (``_horner_form``): the NumPy
     kernels print it so, and the other backends (C, torch, JAX, Numba) must too, because the forms
@@ -521,6 +567,7 @@ def kernel_nodes(expr):
     expr = expr.replace(lambda e: _sigmoid_pair(e) is not None, _sigmoid_pair)
     expr = expr.replace(lambda e: _gauss(e) is not None, _gauss)
     expr = expr.replace(lambda e: _ndtr_xpdf(e) is not None, _ndtr_xpdf)
+    expr = _sigmoid_polys(expr)
     expr = horner_polynomials(expr)
     return _shared_sigmoids(expr)
 

@@ -152,21 +152,34 @@ def test_a_root_safe_helper_drops_the_series_about_its_root_only():
     assert "symact_series" in F.narrow_source(scaled)
 
 
+#: gelu_tanh's code before its sigmoid of a polynomial became one runtime call (symact_sigmoid_poly)
+_GELU_TANH_PLAIN = ("def _lambdifygenerated(x):\n"
+                    "    return x*symact_sigmoid(x*(0.07135481627260025*square(x) + 1.5957691216057308))\n")
+
+
 def test_mixed_code_rounds_the_argument_once_where_float32_arithmetic_fails():
-    """gelu_tanh's float32 code fails certification: its z = x (c x^2 + k) takes five float32 roundings
-    (c included), ~2 ULP of z, which sigmoid(z) multiplies by |z| (22 ULP at x = -4, where the goal
-    allows 25).  Its mixed code computes z in float64 from x and rounds it once, and is certified
+    """gelu_tanh's plain float32 code fails certification: its z = x (c x^2 + k) takes five float32
+    roundings (c included), ~2 ULP of z, which sigmoid(z) multiplies by |z| (22 ULP at x = -4, where
+    the goal allows 25).  Mixed code computes z in float64 from x and rounds it once, and is certified
     everywhere; the sigmoid and the product stay float32.  Constants inside ``symact_round32`` stay
-    float64: the result is the hand-written mixed formula bit for bit."""
-    k = _kernel("gelu_tanh", "f")
-    plain = F.narrow_source(k.source)
+    float64: the result is the hand-written mixed formula bit for bit.  The kernel now calls
+    ``symact_sigmoid_poly``, which does the same for float32 inside, so the same bits and certified."""
+    from symact.kernels import compile_source
+
+    plain = F.narrow_source(_GELU_TANH_PLAIN)
     mixed = F.mixed_source(plain)
-    assert k._source32 == mixed and k._f32 == F.EVERYWHERE  # noqa: SLF001
     assert mixed.splitlines()[1].strip() == "_x64 = symact_wide(x)"
+    wide = compile_source(_GELU_TANH_PLAIN, np.dtype(np.float64))
+    certified = {src: F.certified_range(src, compile_source(src, np.dtype(np.float32)), wide) for src in (plain, mixed)}
+    assert certified[plain] != F.EVERYWHERE and certified[mixed] == F.EVERYWHERE
     x = np.linspace(-12, 12, 100001).astype(np.float32)
     x64 = x.astype(np.float64)
     z = (x64 * (0.07135481627260025 * np.square(x64) + 1.5957691216057308)).astype(np.float32)
     want = x * _runtime.symact_sigmoid(z)
+    got = compile_source(mixed, np.dtype(np.float32))(x)
+    assert got.dtype == np.float32 and np.array_equal(got.view(np.int32), want.view(np.int32))
+    k = _kernel("gelu_tanh", "f")
+    assert k._f32 == F.EVERYWHERE  # noqa: SLF001
     got = k._eval(x, False)  # noqa: SLF001 - the float32 code itself
     assert got.dtype == np.float32 and np.array_equal(got.view(np.int32), want.view(np.int32))
     assert F.mixed_source(F.narrow_source(_kernel("relu", "f").source)) is None   # no arithmetic on x

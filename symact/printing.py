@@ -561,7 +561,7 @@ def horner_polynomials(expr):
 def kernel_nodes(expr):
     """Shapes the printer fuses, as nodes, before lambdify's common-subexpression pass would hide
     them: series pieces (CSE pulls u*u out of tanhshrink's polynomial), sigmoid(u)*sigmoid(-u),
-    exp(-c u^2), and sigma(u) with sigma(-u) elsewhere."""
+    exp(-c u^2), sigma of a polynomial (corrected for its rounding), and sigma(u) with sigma(-u) elsewhere."""
     expr = swish_primes(expr)  # before the series pieces become nodes: it drops silu''s root series
     expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: taylor_series(e) or e)
     expr = expr.replace(lambda e: _sigmoid_pair(e) is not None, _sigmoid_pair)

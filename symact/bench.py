@@ -15,6 +15,10 @@ the median kept), on the same input ``3 * N(0, 1)`` (both branches of every kink
 ``floor``       ``np.copyto(out, x)``: one read and one write, the limit for any elementwise kernel
 ==============  ===============================================================================
 
+A row whose first medians break a worst-case goal is timed ``CONFIRM * repeats`` rounds more, every
+implementation alike, and keeps the median of all its rounds (``_suspect``): one slow call is outvoted,
+a real excess stays.
+
 Ratios: ``hand`` = symact/hand (both allocating), ``torch_out`` = symact_out/torch_out,
 ``floor`` = symact_out/floor, and ``numba_*`` the same for the numba backend.  Memory: the
 peak of NumPy's allocations (tracemalloc) during one call at the largest size, in units of
@@ -25,7 +29,7 @@ JSON written by ``json_path`` (the site's benchmark page reads it), schema 1::
     {"schema": 1, "meta": {"python", "numpy", "scipy", "sympy", "torch", "numba", "platform",
                            "cpus", "date", "short", "repeats", "import_s", "first_call_s"},
      "sizes": [int], "dtypes": [str], "impls": [str],
-     "results": [{"name", "which": "f"|"grad", "dtype", "n",
+     "results": [{"name", "which": "f"|"grad", "dtype", "n", "rounds": int,
                   "seconds": {impl: float|null},       # median seconds per call
                   "ratios": {"hand", "torch_out", "floor", "numba_torch_out", "numba_floor": float|null},
                   "memory": {impl: float|null}}],       # peak extra bytes / input bytes (largest n only)
@@ -59,6 +63,8 @@ PIECEWISE_LINEAR = ("identity", "relu", "leaky_relu", "prelu", "rrelu", "relu6",
                     "softshrink", "threshold", "heaviside", "hardsigmoid")
 #: the cheap kernels the fused backend is compared with PyTorch on
 CHEAP = (*PIECEWISE_LINEAR, "hardswish", "sigmoid", "silu", "softsign", "tanh")
+#: the issue's worst-case targets: symact/hand at >= 10^6; piecewise-linear and cheap kernels / copy floor
+WORST_HAND, WORST_FLOOR = 1.5, 2.0
 
 _S2 = math.sqrt(2.0)
 _ISQRT2PI = 1 / math.sqrt(2 * math.pi)
@@ -304,6 +310,45 @@ def _ratio(a, b):
     return a / b if a is not None and b is not None and b > 0 else None
 
 
+def _rounds(calls: dict, outs: dict, x: np.ndarray, number: int, rounds: int, samples: dict) -> None:
+    """``rounds`` more interleaved rounds (one timing of each implementation in turn, the starting one
+    rotating) appended to ``samples``."""
+    order = list(calls)
+    start = len(samples["floor"])
+    for r in range(start, start + rounds):
+        for k in order[r % len(order):] + order[:r % len(order)]:
+            samples[k].append(_timer(lambda c=calls[k], o=outs[k], x=x: c(x, o), number))
+
+
+def _medians(samples: dict) -> dict[str, float | None]:
+    return {k: statistics.median(samples[k]) if samples.get(k) else None for k in IMPLS}
+
+
+def _row_ratios(samples: dict) -> dict[str, float | None]:
+    s = _medians(samples)
+    return {"hand": _ratio(s["symact"], s["hand"]), "torch_out": _ratio(s["symact_out"], s["torch_out"]),
+            "floor": _ratio(s["symact_out"], s["floor"]), "numba_torch_out": _ratio(s["numba"], s["torch_out"]),
+            "numba_floor": _ratio(s["numba"], s["floor"])}
+
+
+#: rows whose first rounds put them over a worst-case goal get CONFIRM times as many rounds again
+CONFIRM = 2
+
+
+def _suspect(name: str, n: int, top: int, ratios: dict) -> bool:
+    """Whether a row's first medians break one of the worst-case goals.  A single slow call (a page-cache
+    flush, another process) moves a median of 3 one-call samples at 10^7; every implementation of such
+    a row is timed again, interleaved as before, and the median of all its rounds is kept, so a real
+    excess stays and a hiccup is outvoted (the same rounds for symact and what it is compared with)."""
+    def over(key, target):
+        v = ratios.get(key)
+        return v is not None and v > target
+
+    return ((n >= 10**6 and over("hand", WORST_HAND))
+            or (n == top and name in PIECEWISE_LINEAR and over("floor", WORST_FLOOR))
+            or (n == top and name in CHEAP and over("numba_floor", WORST_FLOOR)))
+
+
 def _startup_times() -> tuple[float | None, float | None]:
     """(import symact beyond import numpy, first get('gelu')(x)) in a fresh interpreter, seconds."""
     code = ("import time; import numpy as np; t0 = time.perf_counter(); import symact; t1 = time.perf_counter();"
@@ -361,24 +406,17 @@ def run(names: Iterable[str] | None = None, sizes: Iterable[int] = (10**2, 10**4
                         for k, c in calls.items():  # warm up: builds kernels, compiles, faults pages in
                             c(x, outs[k])
                         samples: dict[str, list[float]] = {k: [] for k in calls}
-                        order = list(calls)
-                        for r in range(repeats):
-                            for k in order[r % len(order):] + order[:r % len(order)]:
-                                samples[k].append(_timer(lambda c=calls[k], o=outs[k], x=x: c(x, o), number))
+                        _rounds(calls, outs, x, number, repeats, samples)
+                        if not short and _suspect(name, n, max(sizes), _row_ratios(samples)):
+                            _rounds(calls, outs, x, number, CONFIRM * repeats, samples)
                         memory: dict[str, float | None] = {}
                         if n == max(sizes):
                             for k, c in calls.items():
                                 if not k.startswith("torch"):
                                     memory[k] = _peak(lambda c=c, o=outs[k], x=x: c(x, o)) / x.nbytes
-                    sec = {k: (statistics.median(v) if v else None) for k, v in samples.items()}
-                    s = {k: sec.get(k) for k in IMPLS}
-                    ratios = {"hand": _ratio(s["symact"], s["hand"]),
-                              "torch_out": _ratio(s["symact_out"], s["torch_out"]),
-                              "floor": _ratio(s["symact_out"], s["floor"]),
-                              "numba_torch_out": _ratio(s["numba"], s["torch_out"]),
-                              "numba_floor": _ratio(s["numba"], s["floor"])}
-                    results.append({"name": name, "which": which, "dtype": dt_name, "n": n, "seconds": s,
-                                    "ratios": ratios, "memory": memory})
+                    results.append({"name": name, "which": which, "dtype": dt_name, "n": n,
+                                    "seconds": _medians(samples), "ratios": _row_ratios(samples),
+                                    "rounds": len(samples["floor"]), "memory": memory})
             say(f"  {dt_name} n={n}: {len(acts)} activations done")
     meta = {"python": platform.python_version(), "numpy": np.__version__, "scipy": _version("scipy"),
             "sympy": _version("sympy"), "torch": _version("torch"), "numba": _version("numba") if use_numba else None,
@@ -459,15 +497,15 @@ def goals(report: dict) -> dict:
     # (goal, value or (rows, ratio) for a worst case, target), in the issue's order
     spec = [
         ("median symact/hand at >= 1e6", median([r["ratios"]["hand"] for r in big]), 1.0),
-        ("worst symact/hand at >= 1e6", (big, "hand"), 1.5),
-        (f"piecewise-linear symact_out/floor at {top:.0e} (worst)", (pwl, "floor"), 2.0),
+        ("worst symact/hand at >= 1e6", (big, "hand"), WORST_HAND),
+        (f"piecewise-linear symact_out/floor at {top:.0e} (worst)", (pwl, "floor"), WORST_FLOOR),
         (f"gelu symact_out/floor at {top:.0e} (worst of f, f')", (gelu, "floor"), 8.0),
         # the same two goals met by the fused backend instead (Phi branch-free for float32 results only)
-        (f"piecewise-linear numba/floor at {top:.0e} (worst)", (pwl, "numba_floor"), 2.0),
+        (f"piecewise-linear numba/floor at {top:.0e} (worst)", (pwl, "numba_floor"), WORST_FLOOR),
         *((f"gelu numba/floor at {top:.0e}, {dt} (worst of f, f')",
            ([r for r in gelu if r["dtype"] == dt], "numba_floor"), 8.0) for dt in ("float32", "float64")),
         ("numba/torch_out, cheap kernels (median)", median([r["ratios"]["numba_torch_out"] for r in cheap]), 1.0),
-        ("numba/floor, cheap kernels (worst)", (cheap, "numba_floor"), 2.0),
+        ("numba/floor, cheap kernels (worst)", (cheap, "numba_floor"), WORST_FLOOR),
         ("per-call symact/hand at 1e2 (median)", median([r["ratios"]["hand"] for r in res if r["n"] == 10**2]), 2.0),
         ("temporaries of symact_out / input (worst)",
          _stats([r["memory"].get("symact_out") for r in at_top if r["memory"]])[1], 3.0),

@@ -29,6 +29,7 @@ def test_short_bench_json_is_well_formed(short_report):
     for r in data["results"]:
         assert r["seconds"]["symact"] > 0 and r["seconds"]["floor"] > 0
         assert set(r["ratios"]) == {"hand", "torch_out", "floor", "numba_torch_out", "numba_floor"}
+        assert r["rounds"] == 1  # the short mode never adds confirming rounds
     assert all({"value", "target", "met"} <= set(g) for g in data["goals"].values())
     assert "goals:" in bench.format_table(report)
 
@@ -166,3 +167,37 @@ def test_goals_name_the_worst_entry_and_every_entry_over_the_target():
     assert "where" not in g["median symact/hand at >= 1e6"]  # a median has no single entry
     text = bench.format_table(report | {"goals": g, "dtypes": ["float64"]})
     assert "over: relu' float64 1e+07 2.30, threshold float64 1e+07 2.10" in text
+
+
+def test_suspect_rows_are_the_ones_over_a_worst_case_goal():
+    top = 10**7
+    assert bench._suspect("tanhshrink", 10**6, top, {"hand": 1.51})
+    assert not bench._suspect("tanhshrink", 10**6, top, {"hand": 1.5})
+    assert not bench._suspect("tanhshrink", 10**4, top, {"hand": 3.0})  # the goal starts at 10^6
+    assert bench._suspect("rrelu", top, top, {"hand": 1.0, "floor": 2.2})
+    assert not bench._suspect("rrelu", 10**6, top, {"hand": 1.0, "floor": 2.2})  # floor goals: largest n only
+    assert not bench._suspect("gelu", top, top, {"hand": 0.5, "floor": 28.0})  # no worst-case floor goal
+    assert bench._suspect("sigmoid", top, top, {"hand": 1.0, "floor": 3.0, "numba_floor": 2.5})
+    assert not bench._suspect("relu", top, top, {"hand": None, "floor": None, "numba_floor": None})
+
+
+def test_confirming_rounds_continue_the_rotation_and_outvote_slow_calls(monkeypatch):
+    order: list[str] = []
+    calls = {k: (lambda x, o, k=k: order.append(k)) for k in ("symact", "hand", "floor")}
+    seconds = {"symact": [1.0, 10.0, 10.0] + [1.0] * 6, "hand": [1.0] * 9, "floor": [0.5] * 9}
+
+    def timer(fn, number):  # the i-th call of an implementation takes seconds[impl][i]
+        fn()
+        return seconds[order[-1]][order.count(order[-1]) - 1]
+
+    monkeypatch.setattr(bench, "_timer", timer)
+    samples: dict[str, list[float]] = {k: [] for k in calls}
+    bench._rounds(calls, dict.fromkeys(calls), np.zeros(1), 1, 3, samples)
+    first = bench._row_ratios(samples)
+    assert first["hand"] == 10.0 and bench._suspect("tanh", 10**6, 10**7, first)  # two slow calls of three
+    bench._rounds(calls, dict.fromkeys(calls), np.zeros(1), 1, bench.CONFIRM * 3, samples)
+    assert [len(v) for v in samples.values()] == [9, 9, 9]
+    assert bench._row_ratios(samples)["hand"] == 1.0  # outvoted: the median of all nine rounds
+    assert bench._medians(samples)["naive"] is None
+    # the confirming rounds go on rotating: round r starts with implementation r mod 3
+    assert [order[3 * r] for r in range(9)] == ["symact", "hand", "floor"] * 3

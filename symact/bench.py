@@ -27,7 +27,7 @@ the input's size (``out=`` calls: temporaries only; allocating calls include the
 JSON written by ``json_path`` (the site's benchmark page reads it), schema 1::
 
     {"schema": 1, "meta": {"python", "numpy", "scipy", "sympy", "torch", "numba", "platform",
-                           "cpus", "date", "short", "repeats", "import_s", "first_call_s"},
+                           "cpus", "date", "short", "repeats", "confirm", "import_s", "first_call_s"},
      "sizes": [int], "dtypes": [str], "impls": [str],
      "results": [{"name", "which": "f"|"grad", "dtype", "n", "rounds": int,
                   "seconds": {impl: float|null},       # median seconds per call
@@ -421,7 +421,8 @@ def run(names: Iterable[str] | None = None, sizes: Iterable[int] = (10**2, 10**4
     meta = {"python": platform.python_version(), "numpy": np.__version__, "scipy": _version("scipy"),
             "sympy": _version("sympy"), "torch": _version("torch"), "numba": _version("numba") if use_numba else None,
             "platform": platform.platform(), "cpus": _cpus(), "date": datetime.now(timezone.utc).isoformat(),
-            "short": short, "repeats": repeats, "import_s": import_s, "first_call_s": first_s}
+            "short": short, "repeats": repeats, "confirm": 0 if short else CONFIRM, "import_s": import_s,
+            "first_call_s": first_s}
     report = {"schema": 1, "meta": meta, "sizes": list(sizes), "dtypes": list(dtypes), "impls": list(IMPLS),
               "results": results}
     report["goals"] = goals(report)

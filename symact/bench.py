@@ -16,8 +16,8 @@ the median kept), on the same input ``3 * N(0, 1)`` (both branches of every kink
 ==============  ===============================================================================
 
 A row whose first medians break a worst-case goal is timed ``CONFIRM * repeats`` rounds more, every
-implementation alike, and keeps the median of all its rounds (``_suspect``): one slow call is outvoted,
-a real excess stays.
+implementation alike, and keeps the median of all its rounds (``_suspect``): a burst of slow calls is
+outvoted, a real excess stays.
 
 Ratios: ``hand`` = symact/hand (both allocating), ``torch_out`` = symact_out/torch_out,
 ``floor`` = symact_out/floor, and ``numba_*`` the same for the numba backend.  Memory: the
@@ -336,10 +336,11 @@ CONFIRM = 2
 
 
 def _suspect(name: str, n: int, top: int, ratios: dict) -> bool:
-    """Whether a row's first medians break one of the worst-case goals.  A single slow call (a page-cache
-    flush, another process) moves a median of 3 one-call samples at 10^7; every implementation of such
-    a row is timed again, interleaved as before, and the median of all its rounds is kept, so a real
-    excess stays and a hiccup is outvoted (the same rounds for symact and what it is compared with)."""
+    """Whether a row's first medians break one of the worst-case goals.  Two slow calls of one
+    implementation (another process, a page-cache flush) decide a median of 3 one-call samples at 10^7;
+    every implementation of such a row is timed again, interleaved as before, and the median of all its
+    rounds is kept, so a real excess stays and a hiccup is outvoted (the same rounds for symact and what
+    it is compared with)."""
     def over(key, target):
         v = ratios.get(key)
         return v is not None and v > target

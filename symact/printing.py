@@ -170,6 +170,16 @@ class KernelPrinter(SciPyPrinter):
         fn = self._module_format("symact._runtime.symact_sigmoid_poly")
         return f"{fn}({self._print(u)}, {hi!r}, {lo!r}{', odd=True' if odd else ''})"
 
+    def _print_SwishPolyPrime(self, expr):
+        u, *coeffs = expr.args  # P's, highest degree first
+        odd = all(c.is_zero for c in coeffs[1::2])
+        pairs = [_dd(c) for c in (coeffs[::2] if odd else coeffs)]
+        hi, lo = tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+        dp = sp.Poly(list(coeffs), u).diff(u).all_coeffs()  # P', even if P is odd: a polynomial in u^2
+        dhi = tuple(float(c) for c in (dp[::2] if odd else dp))
+        fn = self._module_format("symact._runtime.symact_dswish_poly")
+        return f"{fn}({self._print(u)}, {hi!r}, {lo!r}, {dhi!r}{', odd=True' if odd else ''})"
+
     def _print_SigmoidPrime(self, expr):
         return f"{self._module_format('symact._runtime.symact_dsigmoid')}({self._print(expr.args[0])})"
 
@@ -543,6 +553,39 @@ def _sigmoid_polys(expr):
     return expr.xreplace(subs) if subs else expr
 
 
+class SwishPolyPrime(sp.Function):
+    """d/du [u sigma(P(u))] = sigma(P) + u P' sigma(P) sigma(-P), P a polynomial of degree >= 3
+    (gelu_tanh'): printed as one ``symact_dswish_poly`` call, which corrects sigma(P) for P's rounding
+    where P < -2 and forms the sum there as a product whose factor does not cancel."""
+
+
+def _at(e, v, t):
+    return sp.N(e.subs(v, t).rewrite(sp.exp), 30)
+
+
+def _swish_poly_prime(e):
+    """An Add equal to d/du [u sigma(P(u))] as SwishPolyPrime, else None: checked at two points to 14
+    digits (the stable forms' 25-digit constants, 1/sqrt(2 pi) beside sqrt(2/pi)/2, agree to 1e-17)."""
+    from .functions import sigmoid
+    if not isinstance(e, sp.Add):
+        return None
+    for s_ in (a for a in e.args if isinstance(a, sigmoid)):
+        p = s_.args[0]
+        if _horner_form(sp.expand(p)) is None:
+            continue
+        (v,) = p.free_symbols
+        want = sp.diff(v * sigmoid(p), v)
+        pts = (sp.Rational(-11, 5), sp.Rational(3, 7))
+        if all(abs(_at(e, v, t) - _at(want, v, t)) <= 1e-14 * abs(_at(want, v, t)) for t in pts):
+            return SwishPolyPrime(v, *sp.Poly(p, v).all_coeffs())
+    return None
+
+
+def swish_poly_primes(expr):
+    """Every d/du [u sigma(P)] in ``expr`` as ``SwishPolyPrime`` (the NumPy kernels' node)."""
+    return expr.replace(lambda e: _swish_poly_prime(e) is not None, _swish_poly_prime)
+
+
 def _dd(c) -> tuple[float, float]:
     """c as hi + lo, two doubles (hi the nearest to c, lo the nearest to the rest)."""
     v = sp.N(c, 60)
@@ -561,8 +604,10 @@ def horner_polynomials(expr):
 def kernel_nodes(expr):
     """Shapes the printer fuses, as nodes, before lambdify's common-subexpression pass would hide
     them: series pieces (CSE pulls u*u out of tanhshrink's polynomial), sigmoid(u)*sigmoid(-u),
-    exp(-c u^2), sigma of a polynomial (corrected for its rounding), and sigma(u) with sigma(-u) elsewhere."""
+    exp(-c u^2), sigma of a polynomial and x sigma(P)'s derivative (corrected for P's rounding), and
+    sigma(u) with sigma(-u) elsewhere."""
     expr = swish_primes(expr)  # before the series pieces become nodes: it drops silu''s root series
+    expr = swish_poly_primes(expr)
     expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: taylor_series(e) or e)
     expr = expr.replace(lambda e: _sigmoid_pair(e) is not None, _sigmoid_pair)
     expr = expr.replace(lambda e: _gauss(e) is not None, _gauss)

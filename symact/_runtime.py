@@ -497,22 +497,38 @@ def symact_sigmoid_poly(u, hi, lo, odd=False, out=None):
         u = np.asarray(u)
     shape, u = u.shape, u.reshape(-1)
     dt = _float_type(u)
-    v = u if dt == _F64 else u.astype(_F64)
-    z = horner(v * v if odd else v, hi)
-    if odd:
-        z = np.multiply(z, v, out=_reuse(z))
+    v, _, z = _poly_z(u, hi, odd)
     if dt != _F64:
         return _into(out, symact_sigmoid(z.astype(dt)).reshape(shape))
     r = symact_sigmoid(z)
-    idx = np.flatnonzero((z < _POLY_LEFT) & (z > _POLY_ZERO))
+    idx, _, s = _corrected_sigmoid(z, r, v, hi, lo, odd)
     if idx.size:
-        s = r.take(idx)
-        d = _poly_rest(v.take(idx), hi, lo, odd)
-        d *= s
-        np.subtract(1.0, s, out=s)
-        d *= s
-        r[idx] += d
+        r.put(idx, s)
     return _into(out, r.reshape(shape))
+
+
+def _poly_z(u, hi, odd):
+    """(v, w, z): 1-d ``u`` in float64, P's Horner variable (a fresh u^2 if ``odd``, else v) and P(u)."""
+    v = u if u.dtype == _F64 else u.astype(_F64)
+    w = v * v if odd else v
+    z = horner(w, hi)
+    if odd:
+        z = np.multiply(z, v, out=_reuse(z))
+    return v, w, z
+
+
+def _corrected_sigmoid(z, s, v, hi, lo, odd):
+    """(idx, a, sc): the indices where P < -2 and sigma(P) > 0, the inputs there, and sigma(P) there
+    corrected to first order for P's rounding, sigma + sigma (1 - sigma) d with d = ``_poly_rest``."""
+    idx = np.flatnonzero((z < _POLY_LEFT) & (z > _POLY_ZERO))
+    if not idx.size:
+        return idx, None, None
+    sc, a = s.take(idx), v.take(idx)
+    d = _poly_rest(a, hi, lo, odd)
+    d *= sc
+    d *= np.subtract(1.0, sc)
+    sc += d
+    return idx, a, sc
 
 
 def symact_dswish_poly(u, hi, lo, dhi, odd=False, out=None):
@@ -530,11 +546,7 @@ def symact_dswish_poly(u, hi, lo, dhi, odd=False, out=None):
         u = np.asarray(u)
     shape, u = u.shape, u.reshape(-1)
     dt = _float_type(u)
-    v = u if dt == _F64 else u.astype(_F64)
-    w = v * v if odd else v
-    z = horner(w, hi)
-    if odd:
-        z = np.multiply(z, v, out=_reuse(z))
+    v, w, z = _poly_z(u, hi, odd)
     dp = horner(w, dhi, out=w if odd else None)         # P'(u), into u^2's array
     e, r = _sigmoid_parts(z)
     s = np.maximum(e, np.greater_equal(z, 0.0))
@@ -545,16 +557,9 @@ def symact_dswish_poly(u, hi, lo, dhi, odd=False, out=None):
     dp *= v
     f = np.add(s, dp, out=dp)
     if dt == _F64:
-        idx = np.flatnonzero((z < _POLY_LEFT) & (z > _POLY_ZERO))
+        idx, a, sc = _corrected_sigmoid(z, s, v, hi, lo, odd)
         if idx.size:
-            sc = s.take(idx)
-            a = v.take(idx)
-            d = _poly_rest(a, hi, lo, odd)
-            d *= sc
             t = np.subtract(1.0, sc)
-            d *= t
-            sc += d                                      # sigma(P + d), to first order
-            np.subtract(1.0, sc, out=t)
             g = a * a if odd else a.copy()
             g = horner(g, dhi, out=g)
             g *= a

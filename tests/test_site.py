@@ -19,6 +19,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from _site_build import built_site
 
@@ -217,6 +218,23 @@ def test_plots_are_deterministic():
     assert a == b
     assert b"<dc:date>" not in a and b"<svg" in a
 
+
+def test_a_large_family_gets_one_legend_below_its_panels_and_distinct_lines():
+    """The 25-member smooth-ReLU family overflowed a legend inside each panel (Matplotlib's
+    "Tight layout not applied"), and its 25 lines repeated the 10 colours with the same stroke."""
+    import warnings
+
+    x = plots.grid()
+    series = [plots.Series(f"s{i}", x, np.tanh(x) * (1 + i / 25)) for i in range(25)]
+    few = series[:3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        svg = plots.overlay_svg([("f(x)", "f(x)", series), ("f′(x)", "f′(x)", series)]).decode()
+        small = plots.overlay_svg([("f(x)", "f(x)", few), ("f′(x)", "f′(x)", few)]).decode()
+    assert svg.count('id="legend_') == 1 and small.count('id="legend_') == 2
+    assert svg.count(">s24<") == 1  # each label once, not once per panel
+    assert [plots._line_style("-", i) for i in (0, 9, 10, 19, 20)] == ["-", "-", "--", "--", ":"]
+    assert plots._line_style("o", 12) == "o"  # an explicit style is kept
 
 def test_cached_record_equals_fresh_record(tmp_path):
     from symact.sitegen.cache import DiskCache

@@ -1,7 +1,9 @@
 """Matplotlib SVG plots with one set of axes conventions for the whole site.
 
 Conventions: x on [-6, 6] (``XLIM``) for every activation and family plot, f in the left
-panel and f' in the right, axes lines through the origin, a light grid, the same palette,
+panel and f' in the right, axes lines through the origin, a light grid, the same palette
+(dashed, then dotted, once its 10 colours are used up; a legend in each panel, or one below
+the panels when they share more than ``LEGEND_INSIDE`` series),
 parameters at their defaults.  Output is deterministic: a fixed ``svg.hashsalt`` (so
 clip-path and glyph ids do not change between builds), no date in the metadata, text kept
 as text (``svg.fonttype = none``: the browser's own sans-serif, nothing downloaded).
@@ -16,6 +18,7 @@ import numpy as np
 
 XLIM = (-6.0, 6.0)
 NPOINTS = 2401
+LEGEND_INSIDE = 8  # more series than this, shared by every panel, get one legend below the panels
 PALETTE = ["#1f5fbf", "#d1495b", "#2a9d5c", "#e08a00", "#7b4fbf", "#0097a7", "#8c564b", "#c2185b",
            "#5d6d7e", "#9e9d24"]
 RC = {
@@ -160,19 +163,33 @@ def overlay_svg(panels: Sequence[tuple[str, str, Sequence[Series]]], *, xlim=XLI
     ``xlim`` and ``xlabel`` may be lists (one per panel).
     """
     n = len(panels)
-    fig, axes = _figure(n, width or 4.2 * n + 0.4, height)
+    labels = [s.label for s in panels[0][2]]
+    shared = len(labels) > LEGEND_INSIDE and all([s.label for s in p[2]] == labels for p in panels)
+    ncol = min(len(labels), 3 * n)
+    legend_h = (0.2 * -(-len(labels) // ncol) + 0.1) if shared else 0.0
+    fig, axes = _figure(n, width or 4.2 * n + 0.4, height + legend_h)
     xlims = xlim if isinstance(xlim, list) else [xlim] * n
     xlabels = xlabel if isinstance(xlabel, list) else [xlabel] * n
     for k, (ax, (title, ylabel, series)) in enumerate(zip(axes, panels, strict=True)):
         log = bool(logy[k]) if k < len(logy) else False
         for i, s in enumerate(series):
             xs, ys = (s.x, s.y) if log else break_jumps(s.x, s.y)
-            ax.plot(xs, ys, s.style, color=PALETTE[i % len(PALETTE)], label=s.label, zorder=3)
+            ax.plot(xs, ys, _line_style(s.style, i), color=PALETTE[i % len(PALETTE)], label=s.label, zorder=3)
         _style_axes(ax, xlims[k], ylabel=ylabel, title=title, logy=log, xlabel=xlabels[k])
         if ylim is not None and ylim[k] is not None:
             ax.set_ylim(*ylim[k])
         elif not log:
             _ylim(ax, [s.y for s in series])
-        ax.legend(fontsize=8.5, loc="best")
-    fig.tight_layout()
+        if not shared:
+            ax.legend(fontsize=8.5, loc="best")
+    if shared:  # one legend for all panels, below them: inside an axes it would cover the curves
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=ncol, fontsize=8.5)
+        fig.tight_layout(rect=(0, legend_h / (height + legend_h), 1, 1))
+    else:
+        fig.tight_layout()
     return to_svg(fig)
+
+
+def _line_style(style: str, i: int) -> str:
+    """Solid lines while the palette lasts, then dashed, then dotted, so no two series look alike."""
+    return ("-", "--", ":")[i // len(PALETTE) % 3] if style == "-" else style

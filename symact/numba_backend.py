@@ -28,7 +28,9 @@ later processes skip compilation.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+import tempfile
 from contextlib import contextmanager
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -467,9 +469,11 @@ def _load(src: str, tag: str):
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"k_{tag}.py"
     if not path.exists() or path.read_text() != src:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(src)
-        tmp.replace(path)
+        # a temporary name of its own: processes sharing the cache (two test runs) write the same file
+        fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=".py")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(src)
+        os.replace(tmp, path)
     name = f"symact_numba_k_{tag}"
     if name in sys.modules:
         return sys.modules[name]

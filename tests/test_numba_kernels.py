@@ -5,6 +5,8 @@ with fused multiply-adds, mish's fraction).  Every kernel of the catalogue passe
 when the devices were added (a 4-minute script; here the representative ones)."""
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -165,3 +167,21 @@ def test_trig_loops_vectorise_and_fix_what_the_runtime_leaves(name):
     scalar = src[src.index("def scalar("):src.index("def scalar32(")]
     assert "_rt.sin(" in scalar and "math." not in scalar and "_rt.sel(" in (scalar if name == "sinc" else "_rt.sel(")
     assert "def fix(" in src and "def counted(" in src and "def scalar_libm(" in src
+
+
+def test_generated_sources_are_written_under_a_temporary_name_of_their_own(tmp_path, monkeypatch):
+    """Two processes sharing the cache (two test runs) once wrote the same fixed ``k_<tag>.tmp``; one
+    renamed the other's away and failed with FileNotFoundError.  Each write now has its own name."""
+    import os
+
+    monkeypatch.setenv("SYMACT_CACHE", str(tmp_path))
+    renamed = []
+    real = os.replace
+    monkeypatch.setattr(numba_backend.os, "replace", lambda a, b: (renamed.append((str(a), str(b))), real(a, b)))
+    for i in range(2):
+        numba_backend._load(f"X = {i}\n", "racetest")
+        sys.modules.pop("symact_numba_k_racetest", None)
+    target = tmp_path / "numba" / "k_racetest.py"
+    assert [b for _, b in renamed] == [str(target)] * 2
+    assert renamed[0][0] != renamed[1][0] and all(os.path.dirname(a) == str(target.parent) for a, _ in renamed)
+    assert target.read_text() == "X = 1\n" and sorted(p.name for p in target.parent.iterdir()) == ["k_racetest.py"]

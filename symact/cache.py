@@ -15,6 +15,20 @@ from pathlib import Path
 from typing import Any
 
 
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file of its own in the same directory, renamed into
+    place: a reader never sees half a file, and processes sharing the cache never rename each other's."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def cache_dir() -> Path:
     """$SYMACT_CACHE, else ~/.cache/symact."""
     return Path(os.environ.get("SYMACT_CACHE") or Path.home() / ".cache" / "symact")
@@ -49,11 +63,7 @@ def cached(kind: str, k: str, compute: Callable[[], Any], *, sympy_as_stored: bo
         pass
     value = compute()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(value, fh)
-        os.replace(tmp, path)
+        write_atomic(path, pickle.dumps(value))
     except (OSError, pickle.PicklingError):
         pass
     return value

@@ -34,7 +34,7 @@ import numpy as np
 
 from ._ndtr32 import ROOT as _NDTR32_ROOT
 from ._runtime import round_down
-from .cache import cache_dir, key
+from .cache import cache_dir, key, write_atomic
 
 #: the goal is 4 ULP + cond (symact.accuracy); a quarter ULP is kept back for points between samples
 #: (the largest float32 errors are NumPy's SIMD exp, <= 2.4 ULP, plus a few roundings: sigmoid'
@@ -375,10 +375,7 @@ def certified_range(source: str, native: Callable, wide: Callable) -> tuple[floa
             pass
     interval, _ = certify(native, wide, source)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(None if interval is None else [repr(interval[0]), repr(interval[1])]))
-        tmp.replace(path)
+        write_atomic(path, json.dumps(None if interval is None else [repr(interval[0]), repr(interval[1])]).encode())
     except OSError:
         pass
     return interval

@@ -17,7 +17,7 @@ import pprint
 from functools import lru_cache
 from pathlib import Path
 
-from .cache import key
+from .cache import key, write_atomic
 
 _HERE = Path(__file__).parent
 TABLE = _HERE / "_kernel_table.py"
@@ -103,9 +103,7 @@ def generate(progress=print) -> str:
 def write(path: Path = TABLE) -> Path:
     """Regenerate the table (atomically: a failed run leaves the old one)."""
     text = generate()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    write_atomic(path, text.encode())
     _table.cache_clear()
     return path
 

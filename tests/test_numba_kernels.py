@@ -177,7 +177,7 @@ def test_generated_sources_are_written_under_a_temporary_name_of_their_own(tmp_p
     monkeypatch.setenv("SYMACT_CACHE", str(tmp_path))
     renamed = []
     real = os.replace
-    monkeypatch.setattr(numba_backend.os, "replace", lambda a, b: (renamed.append((str(a), str(b))), real(a, b)))
+    monkeypatch.setattr(symact.cache.os, "replace", lambda a, b: (renamed.append((str(a), str(b))), real(a, b)))
     for i in range(2):
         numba_backend._load(f"X = {i}\n", "racetest")
         sys.modules.pop("symact_numba_k_racetest", None)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from ..cache import write_atomic
 
 #: Bump when what is cached changes shape or meaning.
 FORMAT = "sitegen-5"
@@ -44,11 +44,7 @@ class DiskCache:
 
     def _write(self, path: Path, data: bytes) -> None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
+            write_atomic(path, data)
         except OSError:  # a read-only cache is only slower
             pass
 

@@ -548,9 +548,11 @@ def _compiled_wide(mod, name: str):
     f32 = name.endswith(("32", "f"))
     a = types.float32[::1] if f32 else types.float64[::1]
     args = (a, a) if name.startswith(("plain", "counted")) else (a, a, types.float64, types.float64)
-    # float64 loops interleave two vectors: their exp/division chains are latency-bound (tanh' f64 at 10^7,
-    # 5.04 -> 1.74x the copy floor; silu 3.59 -> 1.58); float32-out loops measured no better with it
-    with _wide_vectors(16 if name.endswith("f") else 8, 0 if f32 else 2), _quiet_llvm():
+    # Interleaved vectors hide the latency of the exp/division chains (measured at 10^7 as multiples of the
+    # copy floor): float64 loops take two (tanh' 5.04 -> 1.74, silu 3.59 -> 1.58; four was no better),
+    # float32-out loops four (tanh 2.33-3.42 -> 1.59-1.97, sigmoid 2.28-3.15 -> 1.78-2.02, elu 3.30-4.32
+    # -> 2.25-2.77, over four rounds; two made the float64-arithmetic ones slower: mish 4.2-4.6 -> 6.6-9.3)
+    with _wide_vectors(16 if name.endswith("f") else 8, 4 if f32 else 2), _quiet_llvm():
         fn.compile(args)
     return fn
 
@@ -569,7 +571,7 @@ class FusedKernel:
     def __init__(self, kernel):
         self.kernel, self.name = kernel, kernel.name
         self.source = source(kernel.stable, kernel.var, kernel.name)
-        self._mod = _load(self.source, key("numba-2", "w8i2f16" if _avx512() else "", _runtime_stamp(), self.source))
+        self._mod = _load(self.source, key("numba-2", "w8i2f16i4" if _avx512() else "", _runtime_stamp(), self.source))
         self._fns: dict[str, Any] = {}
         with np.errstate(all="ignore"):
             far = kernel._fn(np.array([np.inf, -np.inf, 1e300, -1e300]))

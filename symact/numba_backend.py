@@ -551,7 +551,7 @@ def _compiled_wide(mod, name: str):
     # Interleaved vectors hide the latency of the exp/division chains (measured at 10^7 as multiples of the
     # copy floor): float64 loops take two (tanh' 5.04 -> 1.74, silu 3.59 -> 1.58; four was no better),
     # float32-out loops four (tanh 2.33-3.42 -> 1.59-1.97, sigmoid 2.28-3.15 -> 1.78-2.02, elu 3.30-4.32
-    # -> 2.25-2.77, over four rounds; two made the float64-arithmetic ones slower: mish 4.2-4.6 -> 6.6-9.3)
+    # -> 2.25-2.77, over four rounds; two made the float64-arithmetic ones slower: mish 4.1-4.7 -> 6.6-9.3)
     with _wide_vectors(16 if name.endswith("f") else 8, 4 if f32 else 2), _quiet_llvm():
         fn.compile(args)
     return fn

@@ -164,17 +164,13 @@ class KernelPrinter(SciPyPrinter):
 
     def _print_SigmoidPoly(self, expr):
         u, *coeffs = expr.args  # highest degree first
-        odd = all(c.is_zero for c in coeffs[1::2])  # u Q(u^2): Q's coefficients are the others
-        pairs = [_dd(c) for c in (coeffs[::2] if odd else coeffs)]
-        hi, lo = tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+        odd, hi, lo = _poly_parts(coeffs)
         fn = self._module_format("symact._runtime.symact_sigmoid_poly")
         return f"{fn}({self._print(u)}, {hi!r}, {lo!r}{', odd=True' if odd else ''})"
 
     def _print_SwishPolyPrime(self, expr):
         u, *coeffs = expr.args  # P's, highest degree first
-        odd = all(c.is_zero for c in coeffs[1::2])
-        pairs = [_dd(c) for c in (coeffs[::2] if odd else coeffs)]
-        hi, lo = tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
+        odd, hi, lo = _poly_parts(coeffs)
         dp = sp.Poly(list(coeffs), u).diff(u).all_coeffs()  # P', even if P is odd: a polynomial in u^2
         dhi = tuple(float(c) for c in (dp[::2] if odd else dp))
         fn = self._module_format("symact._runtime.symact_dswish_poly")
@@ -584,6 +580,14 @@ def _swish_poly_prime(e):
 def swish_poly_primes(expr):
     """Every d/du [u sigma(P)] in ``expr`` as ``SwishPolyPrime`` (the NumPy kernels' node)."""
     return expr.replace(lambda e: _swish_poly_prime(e) is not None, _swish_poly_prime)
+
+
+def _poly_parts(coeffs) -> tuple[bool, tuple[float, ...], tuple[float, ...]]:
+    """(odd, hi, lo) of P's coefficients (highest first): odd if P = u Q(u^2), whose coefficients are
+    then the only ones kept; each as two doubles, hi + lo (``_dd``), for the compensated Horner scheme."""
+    odd = all(c.is_zero for c in coeffs[1::2])
+    pairs = [_dd(c) for c in (coeffs[::2] if odd else coeffs)]
+    return odd, tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)
 
 
 def _dd(c) -> tuple[float, float]:

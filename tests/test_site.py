@@ -236,6 +236,7 @@ def test_a_large_family_gets_one_legend_below_its_panels_and_distinct_lines():
     assert [plots._line_style("-", i) for i in (0, 9, 10, 19, 20)] == ["-", "-", "--", "--", ":"]
     assert plots._line_style("o", 12) == "o"  # an explicit style is kept
 
+
 def test_cached_record_equals_fresh_record(tmp_path):
     from symact.sitegen.cache import DiskCache
 

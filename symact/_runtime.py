@@ -214,7 +214,9 @@ def _in_small(u, lo, hi, closed_lo, closed_hi, outside):
 def symact_in(u, lo, hi, closed_lo=0, closed_hi=0, outside=False, out=None, value=1.0, other=0.0):
     """``value`` (1.0) where lo < u < hi (<= at a closed end, None: unbounded), or outside that
     interval if ``outside``; ``other`` (0.0) elsewhere; NaN for NaN.  Comparisons and one conversion,
-    all SIMD; other values by one multiply-add when that is exact, else by selecting bits."""
+    all SIMD; other values by one multiply-add when that is exact, else by selecting bits.
+    (``np.heaviside`` keeps NaN in one pass but is a scalar loop: 51 ms for 10^7 float32, where the
+    comparison took 1.8 ms and the copy floor 2.8 ms.)"""
     if type(u) is not np.ndarray:
         u = np.asarray(u)
     dt = _float_type(u)
@@ -519,7 +521,10 @@ def _poly_z(u, hi, odd):
 
 def _corrected_sigmoid(z, s, v, hi, lo, odd):
     """(idx, a, sc): the indices where P < -2 and sigma(P) > 0, the inputs there, and sigma(P) there
-    corrected to first order for P's rounding, sigma + sigma (1 - sigma) d with d = ``_poly_rest``."""
+    corrected to first order for P's rounding, sigma + sigma (1 - sigma) d with d = ``_poly_rest``.
+    All of P's roundings are needed, not only its coefficients' lo parts (4 passes where the
+    compensated scheme takes ~40): with the lo parts alone gelu_tanh' reached 1.22 of the goal at
+    x = -3.37 and gelu_tanh 0.93 (no correction: 1.19 and 1.11); with all of them, 0.84 and 0.46."""
     idx = np.flatnonzero((z < _POLY_LEFT) & (z > _POLY_ZERO))
     if not idx.size:
         return idx, None, None

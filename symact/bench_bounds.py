@@ -86,6 +86,9 @@ def _gelu(dt: np.dtype):
 
 
 def _tanhshrink(dt: np.dtype):
+    # no series at all, float32 x - tanh(x) in float64 (astype, tanh, subtract, astype) is slower
+    # still: 5.1 ms at 10^6 where symact took 2.3 and the hand-written 0.72 (NumPy's float64 tanh is
+    # 4.8x its float32 one), and it would need a series below |x| = 1.5e-4 besides
     r, c3, c5, c7 = _c(0.96, dt), _c(1 / 3, dt), _c(-2 / 15, dt), _c(17 / 315, dt)
 
     def body(x, out, b, m):

@@ -146,6 +146,10 @@ class KernelPrinter(SciPyPrinter):
         u, c = expr.args
         return f"{self._module_format('symact._runtime.symact_gauss')}({self._print(u)}, {float(c)!r})"
 
+    def _print_ScaledExp(self, expr):
+        a, u = expr.args
+        return f"{self._module_format('symact._runtime.symact_mulexp')}({self._print(a)}, {self._print(u)})"
+
     def _print_NdtrXPdf(self, expr):
         return f"{self._module_format('symact._runtime.symact_ndtr_xpdf')}({self._print(expr.args[0])})"
 
@@ -431,6 +435,36 @@ def _gauss(e):
     return None
 
 
+class ScaledExp(sp.Function):
+    """a exp(u) with a not a constant: one helper (``symact_mulexp``) that forms the product as
+    (a e^(u/2)) e^(u/2) where exp(u) alone would be subnormal and a would multiply its rounding."""
+
+    nargs = 2
+
+
+def scaled_exps(expr):
+    """The kernel's value, or a branch's, if it is p exp(u) with p a polynomial that is not a constant
+    (serlu, reu, golu), as ScaledExp(p, u).  Only there: inside a sum (mish''s rational in e^-|x|)
+    the other terms carry the result and a helper per product would cost passes for nothing."""
+    if isinstance(expr, sp.Piecewise):
+        return sp.Piecewise(*((scaled_exps(e), c) for e, c in expr.args))
+    return _scaled_exp(expr) or expr
+
+
+def _scaled_exp(e):
+    if not isinstance(e, sp.Mul):
+        return None
+    exps = [f for f in e.args if isinstance(f, sp.exp)]
+    if len(exps) != 1:
+        return None
+    # unevaluated: a number times a sum would be distributed, and c (x + 1) -> c x + c cancels at -1
+    rest = sp.Mul(*(f for f in e.args if f is not exps[0]), evaluate=False)
+    syms = rest.free_symbols
+    if len(syms) != 1 or not rest.is_polynomial(*syms):
+        return None
+    return ScaledExp(rest, exps[0].args[0])
+
+
 class NdtrXPdf(sp.Function):
     """Phi(u) + u phi(u) (gelu'): one helper, so that float32 can form it without the cancellation of
     its two terms for u < 0 (symact._ndtr32: exp(-u^2/2) (R(|u|) - |u|/sqrt(2 pi)), the bracket in
@@ -608,8 +642,8 @@ def horner_polynomials(expr):
 def kernel_nodes(expr):
     """Shapes the printer fuses, as nodes, before lambdify's common-subexpression pass would hide
     them: series pieces (CSE pulls u*u out of tanhshrink's polynomial), sigmoid(u)*sigmoid(-u),
-    exp(-c u^2), sigma of a polynomial and x sigma(P)'s derivative (corrected for P's rounding), and
-    sigma(u) with sigma(-u) elsewhere."""
+    exp(-c u^2), sigma of a polynomial and x sigma(P)'s derivative (corrected for P's rounding),
+    sigma(u) with sigma(-u) elsewhere, and a exp(u) with a not constant."""
     expr = swish_primes(expr)  # before the series pieces become nodes: it drops silu''s root series
     expr = swish_poly_primes(expr)
     expr = expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: taylor_series(e) or e)
@@ -618,7 +652,7 @@ def kernel_nodes(expr):
     expr = expr.replace(lambda e: _ndtr_xpdf(e) is not None, _ndtr_xpdf)
     expr = _sigmoid_polys(expr)
     expr = horner_polynomials(expr)
-    return _shared_sigmoids(expr)
+    return scaled_exps(_shared_sigmoids(expr))
 
 
 class StepIndicator(sp.Function):

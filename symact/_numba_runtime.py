@@ -540,6 +540,21 @@ def mul_tail(a, d):
 
 
 @njit(inline="always", **_JIT)
+def mul_exp(a, u):
+    """a*e^u (a polynomial, the kernel's value: serlu, reu, golu).  Where e^u is subnormal it is
+    formed as (a e^(u/2)) e^(u/2), rounding once into the subnormals, where a times the subnormal
+    e^u multiplied its rounding (serlu: 1160 ULP at x = -742); both are computed, as a select."""
+    h = exp(0.5 * u)
+    return sel(u < -708.3964185322641, (a * h) * h, a * exp(u))
+
+
+@njit(inline="always", **_JIT)
+def mul_exp24(a, u):
+    """mul_exp for a float32 result: below u = -708 any a*e^u rounds to 0 in float32."""
+    return a * exp24(u)
+
+
+@njit(inline="always", **_JIT)
 def mul_sq(a, r):
     return (a * r) * r
 
@@ -688,6 +703,13 @@ def _parts32(z):
 def exp32(z):
     m, p1, p2 = _parts32(z)
     return ((_ONE32 + m) * p1) * p2
+
+
+@njit(inline="always", **_JIT)
+def mul_exp32(a, u):
+    """mul_exp in float32 arithmetic: e^u is subnormal below u = -87.34."""
+    h = exp32(_F32(0.5) * u)
+    return sel(u < _F32(-87.33654475), (a * h) * h, a * exp32(u))
 
 
 @njit(inline="always", **_JIT)

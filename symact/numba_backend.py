@@ -99,13 +99,14 @@ def _horner_fma(expr: sp.Expr) -> sp.Expr:
 #: runtime functions with a cheaper version for results rounded to float32 (``_numba_runtime``)
 _SINGLE = {"exp": "exp24", "exp_neg": "exp24", "expm1": "expm1_24", "tanh": "tanh24", "sech2": "sech2_24",
            "sigmoid": "sigmoid24", "dsigmoid": "dsigmoid24", "dswish": "dswish24", "softplus": "softplus24",
-           "ndtr": "ndtr24", "tanh_softplus": "tanh_softplus24", "sech2_softplus": "sech2_softplus24"}
+           "ndtr": "ndtr24", "tanh_softplus": "tanh_softplus24", "sech2_softplus": "sech2_softplus24",
+           "mul_exp": "mul_exp24"}
 
 
 #: the runtime's functions in float32 arithmetic (``native``); a kernel calling any other has no float32 loop
 _NATIVE = {"exp": "exp32", "exp_neg": "exp32", "tanh": "tanh32", "sech2": "sech2_32", "sigmoid": "sigmoid32",
            "dsigmoid": "dsigmoid32", "dswish": "dswish32", "ipow": "ipow32", "mul_sq": "mul_sq",
-           "mul_tail": "mul_tail"}
+           "mul_tail": "mul_tail", "mul_exp": "mul_exp32"}
 
 
 class NotNative(Exception):
@@ -210,6 +211,13 @@ class ScalarPrinter(PythonCodePrinter):
 
     def _print_SigmoidPrime(self, e):
         return self._rt("dsigmoid", e.args[0])
+
+    def _print_ScaledExp(self, e):
+        a, u = e.args
+        prod = sp.Mul(a, sp.exp(u), evaluate=False)
+        if _tail_product(prod) is not None:  # a decaying exp: mul_tail, which needs no fix-ups at +-inf
+            return self._print_Mul(prod)
+        return self._rt("mul_exp", a, u)
 
     def _print_SwishPrime(self, e):
         return self._rt("dswish", e.args[0])
@@ -432,7 +440,7 @@ def _without_root_series(expr: sp.Expr) -> sp.Expr:
 
 def source(stable: sp.Expr, var: sp.Symbol, name: str = "kernel") -> str:
     """The Python/Numba module source for one stable expression (CSE'd, scalar)."""
-    from .printing import horner_polynomials, swish_primes
+    from .printing import horner_polynomials, scaled_exps, swish_primes
 
     settings = {"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False}
     bodies = []
@@ -442,7 +450,8 @@ def source(stable: sp.Expr, var: sp.Symbol, name: str = "kernel") -> str:
         if libm and not trig:
             break
         expr = _fuse_softplus(_without_root_series(swish_primes(stable)) if single else swish_primes(stable))
-        subs, (reduced,) = sp.cse(_horner_fma(horner_polynomials(expr)), symbols=sp.numbered_symbols("_t"))
+        expr = horner_polynomials(scaled_exps(expr))
+        subs, (reduced,) = sp.cse(_horner_fma(expr), symbols=sp.numbered_symbols("_t"))
         printer = ScalarPrinter(settings, single=single, native=native, libm=libm)
         try:
             lines = [f"    {printer._print(s)} = {printer.doprint(e)}" for s, e in subs]

@@ -11,6 +11,7 @@ from ._ndtr import _CONST as _NC
 from ._ndtr import FDLIBM_RB as _FD_RB
 from ._ndtr import FDLIBM_SB as _FD_SB
 from ._ndtr32 import E as _NDTR32_E
+from ._runtime import _EXP_SUBNORMAL
 
 _JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 _SQRT1_2 = 0.7071067811865476
@@ -539,13 +540,16 @@ def mul_tail(a, d):
     return sel(d == 0.0, sel(a < 0.0, -d, d), a * d)
 
 
+_SUBNORMAL_64 = _EXP_SUBNORMAL[np.dtype(np.float64)]   # e^u is subnormal below: the NumPy helper's bound
+
+
 @njit(inline="always", **_JIT)
 def mul_exp(a, u):
     """a*e^u (a polynomial, the kernel's value: serlu, reu, golu).  Where e^u is subnormal it is
     formed as (a e^(u/2)) e^(u/2), rounding once into the subnormals, where a times the subnormal
     e^u multiplied its rounding (serlu: 1160 ULP at x = -742); both are computed, as a select."""
     h = exp(0.5 * u)
-    return sel(u < -708.3964185322641, (a * h) * h, a * exp(u))
+    return sel(u < _SUBNORMAL_64, (a * h) * h, a * exp(u))
 
 
 @njit(inline="always", **_JIT)
@@ -705,11 +709,14 @@ def exp32(z):
     return ((_ONE32 + m) * p1) * p2
 
 
+_SUBNORMAL_32 = _F32(_EXP_SUBNORMAL[np.dtype(np.float32)])
+
+
 @njit(inline="always", **_JIT)
 def mul_exp32(a, u):
     """mul_exp in float32 arithmetic: e^u is subnormal below u = -87.34."""
     h = exp32(_F32(0.5) * u)
-    return sel(u < _F32(-87.33654475), (a * h) * h, a * exp32(u))
+    return sel(u < _SUBNORMAL_32, (a * h) * h, a * exp32(u))
 
 
 @njit(inline="always", **_JIT)
